@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "wstap",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "wstap", targets: ["wstap"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]
+        ),
+        .target(name: "PacketDecoding"),
+        .target(name: "PacketCapture", dependencies: ["CPcap", "PacketDecoding"]),
+        .target(name: "TCPReassembly", dependencies: ["PacketDecoding"]),
+        .target(name: "WebSocketInspection", dependencies: ["PacketDecoding"]),
+        .target(name: "Inspector", dependencies: ["PacketCapture", "PacketDecoding", "TCPReassembly", "WebSocketInspection"]),
+        .target(name: "SessionFormats", dependencies: ["PacketDecoding", "WebSocketInspection"]),
+        .executableTarget(
+            name: "wstap",
+            dependencies: [
+                "Inspector", "SessionFormats", "PacketCapture",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "PacketDecodingTests", dependencies: ["PacketDecoding", "PacketCapture"]),
+        .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "PacketDecoding"]),
+        .testTarget(name: "WebSocketInspectionTests", dependencies: ["WebSocketInspection", "PacketDecoding"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["wstap"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// The Inspector module: see ../shared/ARCHITECTURE.md and README.md.

@@ -1,0 +1,1 @@
+// The PacketCapture module: see ../shared/ARCHITECTURE.md and README.md.

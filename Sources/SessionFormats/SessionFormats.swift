@@ -1,0 +1,1 @@
+// The SessionFormats module: see ../shared/ARCHITECTURE.md and README.md.

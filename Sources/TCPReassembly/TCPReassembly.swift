@@ -1,0 +1,1 @@
+// The TCPReassembly module: see ../shared/ARCHITECTURE.md and README.md.

@@ -1,0 +1,1 @@
+// The WebSocketInspection module: see ../shared/ARCHITECTURE.md and README.md.

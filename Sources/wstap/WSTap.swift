@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `wstap` command: argument parsing and wiring only; the work is done in the library targets.
+@main
+struct WSTap: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wstap",
+        abstract: "Inspect, decode and replay WebSocket traffic from pcap/pcapng files and live interfaces.",
+        subcommands: []
+    )
+}
