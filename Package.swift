@@ -19,7 +19,7 @@ let package = Package(
         .target(name: "PacketDecoding"),
         .target(name: "PacketCapture", dependencies: ["CPcap", "PacketDecoding"]),
         .target(name: "TCPReassembly", dependencies: ["PacketDecoding"]),
-        .target(name: "WebSocketInspection", dependencies: ["PacketDecoding"]),
+        .target(name: "WebSocketInspection", dependencies: ["PacketDecoding", "TCPReassembly"]),
         .target(name: "Inspector", dependencies: ["PacketCapture", "PacketDecoding", "TCPReassembly", "WebSocketInspection"]),
         .target(name: "SessionFormats", dependencies: ["PacketDecoding", "WebSocketInspection"]),
         .executableTarget(
@@ -31,7 +31,7 @@ let package = Package(
         ),
         .testTarget(name: "PacketDecodingTests", dependencies: ["PacketDecoding", "PacketCapture"]),
         .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "PacketDecoding"]),
-        .testTarget(name: "WebSocketInspectionTests", dependencies: ["WebSocketInspection", "PacketDecoding"]),
+        .testTarget(name: "WebSocketInspectionTests", dependencies: ["WebSocketInspection", "PacketDecoding", "TCPReassembly"]),
         .testTarget(name: "EndToEndTests", dependencies: ["wstap"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,1 +1,0 @@
-// The Inspector module: see ../shared/ARCHITECTURE.md and README.md.

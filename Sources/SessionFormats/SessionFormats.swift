@@ -1,1 +1,0 @@
-// The SessionFormats module: see ../shared/ARCHITECTURE.md and README.md.

@@ -1,0 +1,161 @@
+import PacketDecoding
+import TCPReassembly
+
+/// HTTP/1.1 up to the Upgrade: requests and responses are matched in order (keep-alive and
+/// pipelining), bodies skipped by their framing, and the 101 to an Upgrade request switches both
+/// directions to WebSocket. Bytes after the 101 head in the same segment are already WebSocket.
+extension ConnectionAnalyzer {
+    func processHTTP(at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+        var progress = true
+        while progress && mode == .http {
+            progress = processClientHTTP()
+            if mode == .http && processServerHTTP(at: timestamp, emit) { progress = true }
+        }
+    }
+
+    /// Advances through the client's held bytes; true if anything was consumed.
+    private func processClientHTTP() -> Bool {
+        guard let clientSide else { return false }
+        let index = Int(clientSide.rawValue)
+        switch clientHTTP {
+        case .awaitingUpgradeAnswer:
+            return false
+        case .head:
+            guard !pending[index].isEmpty else { return false }
+            switch HTTPHeadParser.parseRequest(pending[index][...], maxHeadBytes: configuration.maxHeadBytes) {
+            case .needMoreData:
+                return false
+            case .invalid, .tooLarge:
+                giveUp()
+                return false
+            case .head(let head, let consumed):
+                pending[index].removeFirst(consumed)
+                requestsAwaitingResponse.append(head)
+                if WebSocketHandshake.isUpgradeRequest(head) {
+                    clientHTTP = .awaitingUpgradeAnswer
+                } else {
+                    clientHTTP = Self.clientState(for: head.bodyFraming)
+                }
+                return true
+            }
+        case .body(let remaining):
+            let taken = skipBody(side: index, remaining: remaining)
+            clientHTTP = remaining == taken ? .head : .body(remaining - taken)
+            return taken > 0
+        case .chunked(var skipper):
+            let (consumed, finished) = skipper.consume(pending[index][...])
+            pending[index].removeFirst(consumed)
+            clientHTTP = finished ? .head : .chunked(skipper)
+            return consumed > 0 || finished
+        }
+    }
+
+    /// Advances through the server's held bytes; true if anything was consumed.
+    private func processServerHTTP(at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) -> Bool {
+        guard let clientSide else { return false }
+        let serverSide = Self.other(clientSide)
+        let index = Int(serverSide.rawValue)
+        switch serverHTTP {
+        case .head:
+            // A response is read only once its request is known: the capture may show it first.
+            guard !pending[index].isEmpty, let request = requestsAwaitingResponse.first else { return false }
+            switch HTTPHeadParser.parseResponse(pending[index][...], maxHeadBytes: configuration.maxHeadBytes) {
+            case .needMoreData:
+                return false
+            case .invalid, .tooLarge:
+                giveUp()
+                return false
+            case .head(let response, let consumed):
+                pending[index].removeFirst(consumed)
+                if response.status >= 100 && response.status < 200 && response.status != 101 {
+                    return true  // 100 Continue and other interim answers precede the real one
+                }
+                requestsAwaitingResponse.removeFirst()
+                let upgradeRequested = WebSocketHandshake.isUpgradeRequest(request)
+                if response.status == 101 {
+                    if upgradeRequested && WebSocketHandshake.isUpgradeResponse(response) {
+                        upgrade(request: request, response: response, emit)
+                    } else {
+                        giveUp()  // switched to a protocol other than WebSocket
+                    }
+                    return true
+                }
+                if upgradeRequested {
+                    emit(.refused(RefusedUpgrade(
+                        connection: info.id, timestamp: timestamp, client: endpoint(of: clientSide),
+                        server: endpoint(of: serverSide), path: request.target, host: request.headers.first("Host"),
+                        status: response.status, reason: response.reason)))
+                    clientHTTP = .head
+                }
+                switch response.bodyFraming(requestMethod: request.method) {
+                case .none: serverHTTP = .head
+                case .contentLength(let length): serverHTTP = length > 0 ? .body(length) : .head
+                case .chunked: serverHTTP = .chunked(HTTPChunkedBodySkipper())
+                case .untilClose: giveUp()
+                }
+                return true
+            }
+        case .body(let remaining):
+            let taken = skipBody(side: index, remaining: remaining)
+            serverHTTP = remaining == taken ? .head : .body(remaining - taken)
+            return taken > 0
+        case .chunked(var skipper):
+            let (consumed, finished) = skipper.consume(pending[index][...])
+            pending[index].removeFirst(consumed)
+            serverHTTP = finished ? .head : .chunked(skipper)
+            return consumed > 0 || finished
+        }
+    }
+
+    private func skipBody(side index: Int, remaining: UInt64) -> UInt64 {
+        let taken = min(remaining, UInt64(pending[index].count))
+        pending[index].removeFirst(Int(taken))
+        return taken
+    }
+
+    private static func clientState(for framing: HTTPBodyFraming) -> ClientHTTPState {
+        switch framing {
+        case .contentLength(let length) where length > 0: return .body(length)
+        case .chunked: return .chunked(HTTPChunkedBodySkipper())
+        default: return .head
+        }
+    }
+
+    private func upgrade(request: HTTPRequestHead, response: HTTPResponseHead, _ emit: (InspectorEvent) -> Void) {
+        guard let clientSide else { return }
+        let extensionValues = response.headers.all("Sec-WebSocket-Extensions")
+        let offers = WebSocketExtensionHeader.parse(extensionValues)
+        let compression = PerMessageDeflateParameters(negotiated: offers)
+        let extensions = extensionValues
+            .flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingWhitespace() }
+            .filter { !$0.isEmpty }
+        let connectionInfo = WebSocketConnectionInfo(
+            connection: info.id, timestamp: lastTimestamp, client: endpoint(of: clientSide),
+            server: endpoint(of: Self.other(clientSide)), path: request.target, host: request.headers.first("Host"),
+            subprotocol: response.headers.first("Sec-WebSocket-Protocol"), extensions: extensions,
+            handshake: true, requestHead: request, responseHead: response)
+        let problems = WebSocketHandshake.problems(request: request, response: response)
+        startWebSocket(connectionInfo, compression: compression, atFrameBoundary: true) { event in
+            emit(event)
+            // Handshake problems are reported right after the open they belong to.
+            if case .open = event {
+                for problem in problems {
+                    emit(.anomaly(InspectorAnomaly(
+                        connection: info.id, timestamp: lastTimestamp, direction: nil,
+                        kind: problem.kind, detail: problem.detail)))
+                }
+            }
+        }
+    }
+}
+
+extension Substring {
+    /// The text without leading and trailing spaces and tabs (HTTP's optional whitespace).
+    func trimmingWhitespace() -> String {
+        var view = self[...]
+        while let first = view.first, first == " " || first == "\t" { view = view.dropFirst() }
+        while let last = view.last, last == " " || last == "\t" { view = view.dropLast() }
+        return String(view)
+    }
+}

@@ -1,0 +1,29 @@
+/// Limits and switches for decoding WebSocket connections. Every limit bounds memory that hostile
+/// traffic could otherwise make wstap allocate.
+public struct InspectionConfiguration: Sendable {
+    /// Largest message payload kept, after decompression (default 16 MiB). A longer message is reported
+    /// with its true length, `truncated`, and a `message_too_large` anomaly; decoding continues.
+    public var maxMessageBytes: Int
+    /// Largest HTTP request or response head before the connection is given up as not WebSocket
+    /// (default 64 KiB, far above what browsers send).
+    public var maxHeadBytes: Int
+    /// Bytes held while looking for a frame boundary after a gap or in a capture that starts mid-stream
+    /// (default 256 KiB).
+    public var maxResynchronizationBytes: Int
+    /// Bytes of one direction held while waiting for the other direction to decide what the
+    /// connection is (e.g. a client's frames sent before the 101 was captured). Default 1 MiB.
+    public var maxPendingBytes: Int
+    /// Decode connections whose handshake was not captured (default on).
+    public var detectMidstream: Bool
+
+    public init(
+        maxMessageBytes: Int = 16 << 20, maxHeadBytes: Int = 64 << 10,
+        maxResynchronizationBytes: Int = 256 << 10, maxPendingBytes: Int = 1 << 20, detectMidstream: Bool = true
+    ) {
+        self.maxMessageBytes = maxMessageBytes
+        self.maxHeadBytes = maxHeadBytes
+        self.maxResynchronizationBytes = maxResynchronizationBytes
+        self.maxPendingBytes = maxPendingBytes
+        self.detectMidstream = detectMidstream
+    }
+}

@@ -1,1 +1,0 @@
-// The WebSocketInspection module: see ../shared/ARCHITECTURE.md and README.md.

@@ -1,0 +1,365 @@
+import PacketDecoding
+
+/// Decodes one direction of a WebSocket connection: frames into messages, with the protocol checks
+/// that apply to a single direction.
+///
+/// Data messages are assembled from their fragments with control frames allowed in between (they
+/// are reported on their own, as they arrive). Payloads are unmasked while copied, once, into a
+/// buffer capped at `maxMessageBytes`; bytes beyond the cap are counted, not kept.
+public struct WebSocketStreamDecoder {
+    public let connection: Int
+    public let direction: WebSocketDirection
+    private let configuration: InspectionConfiguration
+    /// Whether permessage-deflate was negotiated for the connection (RSV1 then means "compressed").
+    private let compressionNegotiated: Bool
+    private var inflater: PerMessageInflater?
+
+    private var parser = WebSocketFrameParser()
+    private var frame: WebSocketFrameHeader?
+    private var frameBuffer: [UInt8] = []
+    private var frameMissingBytes: UInt64 = 0
+
+    /// The data message being assembled, between its first frame and the frame with FIN.
+    private struct PartialMessage {
+        var opcode: WebSocketOpcode
+        var compressed: Bool
+        var payload: [UInt8] = []
+        var length: UInt64 = 0
+        var frames = 0
+        var missingBytes: UInt64 = 0
+    }
+    private var message: PartialMessage?
+
+    /// Looking for a frame boundary after lost framing; holds bytes while scanning.
+    private var resynchronizing = false
+    private var scanBuffer: [UInt8] = []
+    private var lastTimestamp = Timestamp.zero
+
+    /// Kinds reported once per direction, so that a misbehaving peer does not flood the output.
+    private var reportedOnce: Set<String> = []
+    private var sawClose = false
+    public private(set) var messageCount = 0
+
+    public init(
+        connection: Int, direction: WebSocketDirection, configuration: InspectionConfiguration,
+        compression: PerMessageDeflateParameters?, startsAtFrameBoundary: Bool = true
+    ) {
+        self.connection = connection
+        self.direction = direction
+        self.configuration = configuration
+        self.compressionNegotiated = compression != nil
+        if let compression {
+            let client = direction == .clientToServer
+            inflater = PerMessageInflater(
+                windowBits: client ? compression.clientMaxWindowBits : compression.serverMaxWindowBits,
+                noContextTakeover: client ? compression.clientNoContextTakeover : compression.serverNoContextTakeover,
+                configuration: InflateConfiguration(maxMessageBytes: configuration.maxMessageBytes))
+        }
+        resynchronizing = !startsAtFrameBoundary
+    }
+
+    /// Feeds in-order bytes of this direction.
+    public mutating func receive(_ bytes: ArraySlice<UInt8>, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+        lastTimestamp = timestamp
+        if resynchronizing {
+            scanBuffer.append(contentsOf: bytes)
+            resynchronize(isFinal: false, emit)
+            return
+        }
+        parseFrames(bytes, at: timestamp, emit)
+    }
+
+    /// Accounts for `count` bytes lost in this direction (a TCP gap).
+    public mutating func receiveGap(_ count: UInt64, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+        lastTimestamp = timestamp
+        emit(.gap(connection: connection, timestamp: timestamp, direction: direction, bytes: count))
+        if resynchronizing {
+            // Bytes held before the gap cannot chain with bytes after it.
+            scanBuffer.removeAll(keepingCapacity: true)
+            return
+        }
+        if parser.skip(count) == .insidePayload {
+            frameMissingBytes += count
+            return
+        }
+        abandonPartialMessage(at: timestamp, emit)
+        if compressionNegotiated, inflater?.hasContext == true {
+            anomaly("compression_context_lost", "bytes lost in a direction that uses context takeover: later compressed messages cannot be inflated", at: timestamp, emit)
+            inflater?.loseContext()
+        }
+        frame = nil
+        frameBuffer.removeAll(keepingCapacity: true)
+        resynchronizing = true
+        scanBuffer.removeAll(keepingCapacity: true)
+    }
+
+    /// The stream ended: report what is left unfinished.
+    public mutating func finish(at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+        if resynchronizing && !scanBuffer.isEmpty { resynchronize(isFinal: true, emit) }
+        if let frame = parser.currentFrame {
+            let missing = frame.payloadLength - UInt64(frameBuffer.count) - frameMissingBytes
+            anomaly("truncated_frame", "the capture ends \(missing) bytes before the end of a \(frame.opcode) frame", at: timestamp, emit)
+            frameMissingBytes += missing
+            if !frame.opcode.isControl && message != nil { appendFramePayloadToMessage() }
+            self.frame = nil
+        }
+        abandonPartialMessage(at: timestamp, emit)
+    }
+
+    // MARK: - Frames
+
+    private mutating func parseFrames(_ bytes: ArraySlice<UInt8>, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+        var invalidReason: String?
+        parser.parse(bytes) { event in
+            switch event {
+            case .frameStart(let header):
+                frameStarted(header, at: timestamp, emit)
+            case .payload(let chunk, let offset):
+                framePayload(chunk, offset: offset)
+            case .frameEnd(let header):
+                frameEnded(header, at: timestamp, emit)
+            case .invalid(let reason):
+                invalidReason = reason
+            }
+        }
+        if let invalidReason {
+            anomaly("invalid_frame_header", invalidReason, at: timestamp, emit)
+            abandonPartialMessage(at: timestamp, emit)
+            frame = nil
+            resynchronizing = true
+            scanBuffer.removeAll(keepingCapacity: true)
+        }
+    }
+
+    private mutating func frameStarted(_ header: WebSocketFrameHeader, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+        frame = header
+        frameBuffer.removeAll(keepingCapacity: true)
+        frameMissingBytes = 0
+        let fromClient = direction == .clientToServer
+        if fromClient && header.maskKey == nil {
+            anomalyOnce("unmasked_client_frame", "the client sent an unmasked \(header.opcode) frame (RFC 6455 §5.1)", at: timestamp, emit)
+        } else if !fromClient && header.maskKey != nil {
+            anomalyOnce("masked_server_frame", "the server sent a masked \(header.opcode) frame (RFC 6455 §5.1)", at: timestamp, emit)
+        }
+        if !header.opcode.isKnown {
+            anomaly("reserved_opcode", "frame with reserved opcode 0x\(String(header.opcode.rawValue, radix: 16))", at: timestamp, emit)
+        }
+        let allowedReserved: UInt8 = compressionNegotiated ? 0b100 : 0
+        if header.reservedBits & ~allowedReserved != 0 {
+            anomaly("unnegotiated_rsv", "RSV bits 0b\(String(header.reservedBits, radix: 2)) set without a negotiated extension that defines them", at: timestamp, emit)
+        }
+        if sawClose {
+            anomalyOnce("data_after_close", "a \(header.opcode) frame after this side sent close", at: timestamp, emit)
+        }
+        if header.opcode.isControl {
+            if header.payloadLength > 125 {
+                anomaly("control_frame_too_long", "\(header.opcode) frame of \(header.payloadLength) bytes (at most 125 allowed)", at: timestamp, emit)
+            }
+            if !header.fin {
+                anomaly("fragmented_control_frame", "\(header.opcode) frame without FIN", at: timestamp, emit)
+            }
+            return
+        }
+        if header.opcode == .continuation {
+            if message == nil {
+                anomaly("unexpected_continuation", "a continuation frame with no fragmented message in progress", at: timestamp, emit)
+                message = PartialMessage(opcode: .continuation, compressed: false)
+            }
+            if header.rsv1 && compressionNegotiated {
+                anomaly("rsv1_on_continuation", "RSV1 set on a continuation frame (RFC 7692 §6.1)", at: timestamp, emit)
+            }
+        } else {
+            if message != nil {
+                anomaly("unfinished_fragmented_message", "a new \(header.opcode) frame while a fragmented message was in progress", at: timestamp, emit)
+                abandonPartialMessage(at: timestamp, emit)
+            }
+            message = PartialMessage(opcode: header.opcode, compressed: compressionNegotiated && header.rsv1)
+        }
+    }
+
+    private mutating func framePayload(_ chunk: ArraySlice<UInt8>, offset: UInt64) {
+        guard let header = frame else { return }
+        // Control frames keep at most a little over the 125 bytes they may carry; data frames go
+        // straight into the message buffer so that a message is copied once.
+        let limit = header.opcode.isControl ? min(configuration.maxMessageBytes, 4096) : configuration.maxMessageBytes
+        if !header.opcode.isControl, var partial = message {
+            message = nil  // avoid a copy of the buffer while appending
+            let room = max(0, limit - partial.payload.count)
+            let kept = chunk.prefix(room)
+            if let key = header.maskKey {
+                WebSocketMasking.appendUnmasked(kept, maskKey: key, offset: offset, to: &partial.payload)
+            } else {
+                partial.payload.append(contentsOf: kept)
+            }
+            partial.length += UInt64(chunk.count)
+            message = partial
+            return
+        }
+        let room = max(0, limit - frameBuffer.count)
+        let kept = chunk.prefix(room)
+        if let key = header.maskKey {
+            WebSocketMasking.appendUnmasked(kept, maskKey: key, offset: offset, to: &frameBuffer)
+        } else {
+            frameBuffer.append(contentsOf: kept)
+        }
+    }
+
+    private mutating func frameEnded(_ header: WebSocketFrameHeader, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+        frame = nil
+        if header.opcode.isControl {
+            emitControl(header, at: timestamp, emit)
+            return
+        }
+        guard var partial = message else { return }
+        message = nil
+        partial.frames += 1
+        partial.missingBytes += frameMissingBytes
+        partial.length += frameMissingBytes
+        frameMissingBytes = 0
+        if header.fin {
+            emitData(partial, at: timestamp, emit)
+        } else {
+            message = partial
+        }
+    }
+
+    private mutating func appendFramePayloadToMessage() {
+        message?.missingBytes += frameMissingBytes
+        message?.length += frameMissingBytes
+        message?.frames += 1
+        frameMissingBytes = 0
+    }
+
+    // MARK: - Messages
+
+    private mutating func emitData(_ partial: PartialMessage, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+        var payload = partial.payload
+        var length = partial.length
+        var truncated = UInt64(payload.count) < length - partial.missingBytes
+        var decompressed = false
+        if partial.compressed, let inflater {
+            if partial.missingBytes > 0 || truncated {
+                anomaly("undecodable_compressed_message", "a compressed message with \(partial.missingBytes > 0 ? "bytes lost in the capture" : "more than --max-message-bytes on the wire") cannot be inflated", at: timestamp, emit)
+                inflater.loseContext()
+            } else {
+                switch inflater.inflate(message: payload) {
+                case .inflated(let bytes):
+                    payload = bytes
+                    length = UInt64(bytes.count)
+                    decompressed = true
+                case .tooLarge(let producedAtLeast, let partialOutput):
+                    payload = partialOutput
+                    length = UInt64(producedAtLeast)
+                    truncated = true
+                    decompressed = true
+                case .failed(let reason):
+                    anomaly("undecodable_compressed_message", reason, at: timestamp, emit)
+                }
+            }
+        }
+        if truncated {
+            anomaly("message_too_large", "\(partial.opcode) message of \(decompressed ? "at least " : "")\(length) bytes kept to its first \(payload.count) bytes (--max-message-bytes)", at: timestamp, emit)
+        }
+        if partial.opcode == .text && !truncated && partial.missingBytes == 0 && (!partial.compressed || decompressed)
+            && !UTF8Validation.isValid(payload) {
+            anomaly("invalid_utf8", "text message of \(payload.count) bytes is not valid UTF-8", at: timestamp, emit)
+        }
+        messageCount += 1
+        emit(.message(WebSocketMessage(
+            connection: connection, timestamp: timestamp, direction: direction, opcode: partial.opcode,
+            payload: payload, length: length, wireLength: partial.length, frames: partial.frames,
+            compressed: partial.compressed, decompressed: decompressed, truncated: truncated,
+            missingBytes: partial.missingBytes)))
+    }
+
+    private mutating func emitControl(_ header: WebSocketFrameHeader, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+        let payload = frameBuffer
+        frameBuffer.removeAll(keepingCapacity: true)
+        let missing = frameMissingBytes
+        frameMissingBytes = 0
+        var closeCode: UInt16?
+        var closeReason: String?
+        if header.opcode == .close {
+            sawClose = true
+            if payload.count == 1 {
+                anomaly("invalid_close_payload", "close frame with a 1-byte body (a status code needs 2)", at: timestamp, emit)
+            } else if payload.count >= 2 {
+                let code = UInt16(payload[0]) << 8 | UInt16(payload[1])
+                closeCode = code
+                if !CloseCode.maySend(code) {
+                    anomaly("invalid_close_code", "close code \(code) must not be sent on the wire (RFC 6455 §7.4)", at: timestamp, emit)
+                }
+                let reasonBytes = payload[2...]
+                if UTF8Validation.isValid(reasonBytes) {
+                    closeReason = String(decoding: reasonBytes, as: UTF8.self)
+                } else {
+                    anomaly("invalid_utf8", "close reason is not valid UTF-8", at: timestamp, emit)
+                    closeReason = String(decoding: reasonBytes, as: UTF8.self)
+                }
+            }
+        }
+        messageCount += 1
+        emit(.message(WebSocketMessage(
+            connection: connection, timestamp: timestamp, direction: direction, opcode: header.opcode,
+            payload: payload, length: header.payloadLength, wireLength: header.payloadLength, frames: 1,
+            truncated: UInt64(payload.count) + missing < header.payloadLength, missingBytes: missing,
+            closeCode: closeCode, closeReason: closeReason)))
+    }
+
+    /// Reports a data message cut short by lost framing or the end of the capture, as incomplete.
+    private mutating func abandonPartialMessage(at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+        guard var partial = message else { return }
+        message = nil
+        if partial.frames == 0 { partial.frames = 1 }
+        partial.missingBytes = max(partial.missingBytes, 1)
+        anomaly("incomplete_message", "a \(partial.opcode) message was cut short after \(partial.length) bytes in \(partial.frames) frame(s)", at: timestamp, emit)
+        emitData(partial, at: timestamp, emit)
+    }
+
+    // MARK: - Resynchronization
+
+    private mutating func resynchronize(isFinal: Bool, _ emit: (InspectorEvent) -> Void) {
+        let scanner = FrameBoundaryScanner(
+            expectMasked: direction == .clientToServer, allowCompression: compressionNegotiated,
+            maxPlausibleFrameLength: UInt64(max(configuration.maxMessageBytes, 1 << 24)))
+        while true {
+            let result = scanBuffer.withUnsafeBytes { scanner.scan($0, isFinal: isFinal) }
+            switch result {
+            case .boundary(let offset, _, _):
+                if offset > 0 {
+                    anomaly("resynchronized", "skipped \(offset) bytes to the next frame boundary", at: lastTimestamp, emit)
+                }
+                let rest = scanBuffer[offset...]
+                scanBuffer = []
+                resynchronizing = false
+                parser.resynchronize()
+                parseFrames(rest, at: lastTimestamp, emit)
+                return
+            case .needMoreBytes(let discardable):
+                if scanBuffer.count >= configuration.maxResynchronizationBytes {
+                    let drop = min(scanBuffer.count, max(discardable + 1, scanBuffer.count / 2))
+                    anomalyOnce("resynchronization_limit", "no frame boundary found in \(scanBuffer.count) bytes; dropping \(drop)", at: lastTimestamp, emit)
+                    scanBuffer.removeFirst(drop)
+                    continue
+                }
+                if discardable > 0 { scanBuffer.removeFirst(discardable) }
+                if isFinal && !scanBuffer.isEmpty {
+                    anomaly("unparsed_bytes", "\(scanBuffer.count) bytes at the end of the stream hold no complete frame", at: lastTimestamp, emit)
+                    scanBuffer = []
+                }
+                return
+            }
+        }
+    }
+
+    // MARK: - Anomalies
+
+    private func anomaly(_ kind: String, _ detail: String, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+        emit(.anomaly(InspectorAnomaly(connection: connection, timestamp: timestamp, direction: direction, kind: kind, detail: detail)))
+    }
+
+    private mutating func anomalyOnce(_ kind: String, _ detail: String, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+        guard reportedOnce.insert(kind).inserted else { return }
+        anomaly(kind, detail + " (reported once per direction)", at: timestamp, emit)
+    }
+}

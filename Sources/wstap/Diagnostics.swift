@@ -1,0 +1,28 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+
+/// Messages to standard error in the one format users grep for: `wstap: error: …`, `wstap: warning: …`.
+enum Diagnostics {
+    static func warning(_ message: String) {
+        writeLine("wstap: warning: \(message)")
+    }
+
+    static func error(_ message: String) {
+        writeLine("wstap: error: \(message)")
+    }
+
+    /// Prints the error and ends the command with exit status 1.
+    static func fail(_ message: String) -> ExitCode {
+        error(message)
+        return ExitCode(1)
+    }
+
+    private static func writeLine(_ line: String) {
+        var line = line + "\n"
+        line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    }
+}
