@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -19,7 +20,14 @@ let package = Package(
         .target(name: "PacketDecoding"),
         .target(name: "PacketCapture", dependencies: ["CPcap", "PacketDecoding"]),
         .target(name: "TCPReassembly", dependencies: ["PacketDecoding"]),
-        .target(name: "WebSocketInspection", dependencies: ["PacketDecoding", "TCPReassembly"]),
+        .target(
+            name: "WebSocketInspection",
+            dependencies: [
+                "PacketDecoding",
+                "TCPReassembly",
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ]
+        ),
         .target(name: "Inspector", dependencies: ["PacketCapture", "PacketDecoding", "TCPReassembly", "WebSocketInspection"]),
         .target(name: "SessionFormats", dependencies: ["PacketDecoding", "WebSocketInspection"]),
         .executableTarget(

@@ -1,1 +1,0 @@
-// The PacketCapture module: see ../shared/ARCHITECTURE.md and README.md.

@@ -1,0 +1,133 @@
+import CPcap
+import PacketDecoding
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A stream of captured packets read through libpcap: a pcap or pcapng file, or standard input.
+///
+/// A class because it owns the `pcap_t` handle, which must be closed exactly once (in `deinit`) and
+/// must not be copied. It is not `Sendable`: libpcap handles are not thread-safe, so the capture loop
+/// owns its source. Construction goes through static factories (`openFile` now, `openLive` later)
+/// that share the private initialiser, so that live capture only needs another factory.
+public final class PacketSource {
+    private let handle: OpaquePointer
+
+    private init(handle: OpaquePointer) {
+        self.handle = handle
+    }
+
+    deinit {
+        pcap_close(handle)
+    }
+
+    /// Opens a pcap or pcapng file; `"-"` reads standard input.
+    ///
+    /// Timestamps are requested with nanosecond precision so that pcapng captures keep their full
+    /// resolution (libpcap scales microsecond files up).
+    public static func openFile(_ path: String) throws(CaptureError) -> PacketSource {
+        var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        let precision = UInt32(PCAP_TSTAMP_PRECISION_NANO)
+        let opened: OpaquePointer? = errorBuffer.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return nil }
+            if path == "-" {
+                guard let standardInput = fdopen(STDIN_FILENO, "rb") else { return nil }
+                return pcap_fopen_offline_with_tstamp_precision(standardInput, precision, base)
+            }
+            return pcap_open_offline_with_tstamp_precision(path, precision, base)
+        }
+        guard let handle = opened else {
+            var message = Self.string(fromBuffer: errorBuffer)
+            if message.isEmpty { message = "cannot read standard input" }
+            throw .cannotOpen(path: path == "-" ? "standard input" : path, message: message)
+        }
+        return PacketSource(handle: handle)
+    }
+
+    /// The link-layer header type of every packet in this source: picks the `PacketDecoder`.
+    public var linkType: LinkType {
+        LinkType(rawValue: pcap_datalink(handle))
+    }
+
+    /// The largest number of bytes kept per packet; longer packets arrive cut to this length.
+    public var snapshotLength: Int {
+        Int(pcap_snapshot(handle))
+    }
+
+    /// Keeps only the packets matching a BPF expression in tcpdump syntax, e.g. `tcp port 8080`.
+    public func setFilter(_ expression: String) throws(CaptureError) {
+        var program = bpf_program()
+        // The netmask only matters for `ip broadcast`, which wstap users have no reason to write.
+        let compiled = pcap_compile(handle, &program, expression, 1, PCAP_NETMASK_UNKNOWN)
+        guard compiled == 0 else {
+            throw .badFilter(expression: expression, message: lastErrorMessage())
+        }
+        defer { pcap_freecode(&program) }
+        guard pcap_setfilter(handle, &program) == 0 else {
+            throw .badFilter(expression: expression, message: lastErrorMessage())
+        }
+    }
+
+    /// The next packet, or nil at the end of the capture.
+    ///
+    /// The returned bytes stay valid only until the next call: libpcap reuses one buffer.
+    public func nextPacket() throws(CaptureError) -> CapturedPacket? {
+        var headerPointer: UnsafeMutablePointer<pcap_pkthdr>?
+        var dataPointer: UnsafePointer<UInt8>?
+        while true {
+            let result = pcap_next_ex(handle, &headerPointer, &dataPointer)
+            switch result {
+            case 1:
+                guard let header = headerPointer?.pointee else { return nil }
+                let capturedLength = Int(header.caplen)
+                let bytes = UnsafeRawBufferPointer(start: dataPointer, count: dataPointer == nil ? 0 : capturedLength)
+                return CapturedPacket(
+                    timestamp: Self.timestamp(seconds: Int64(header.ts.tv_sec), nanoseconds: Int64(header.ts.tv_usec)),
+                    capturedLength: bytes.count,
+                    originalLength: max(Int(header.len), bytes.count),
+                    bytes: bytes
+                )
+            case 0:
+                // Only live captures time out; files never do. Ask again.
+                continue
+            case -2:
+                return nil
+            default:
+                let message = lastErrorMessage()
+                if message.contains("truncated") { throw .truncatedFile(message: message) }
+                throw .readFailed(message: message)
+            }
+        }
+    }
+
+    /// Builds a timestamp from libpcap's `tv_sec`/`tv_usec` pair (nanoseconds in `tv_usec` here),
+    /// normalising an out-of-range fraction from a hostile file instead of trusting it.
+    static func timestamp(seconds: Int64, nanoseconds: Int64) -> Timestamp {
+        let perSecond: Int64 = 1_000_000_000
+        let carried = nanoseconds / perSecond
+        var fraction = nanoseconds % perSecond
+        var wholeSeconds = seconds &+ carried
+        if fraction < 0 {
+            fraction += perSecond
+            wholeSeconds = wholeSeconds &- 1
+        }
+        return Timestamp(seconds: wholeSeconds, nanoseconds: UInt32(truncatingIfNeeded: fraction))
+    }
+
+    private func lastErrorMessage() -> String {
+        guard let message = pcap_geterr(handle) else { return "unknown libpcap error" }
+        return String(cString: message)
+    }
+
+    private static func string(fromBuffer buffer: [CChar]) -> String {
+        buffer.withUnsafeBufferPointer { pointer in
+            guard let base = pointer.baseAddress else { return "" }
+            return String(cString: base)
+        }
+    }
+}
