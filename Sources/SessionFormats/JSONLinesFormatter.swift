@@ -134,7 +134,7 @@ public struct JSONLinesFormatter {
         } else {
             JSONEncoding.appendKey("data", to: &output)
             output.append(UInt8(ascii: "\""))
-            Base64.append(message.payload, to: &output)
+            output.append(contentsOf: Base64.encode(message.payload).utf8)
             output.append(UInt8(ascii: "\""))
         }
     }

@@ -72,3 +72,11 @@ extension ConnectionAnalyzer {
         return false
     }
 }
+
+extension PerMessageDeflateParameters {
+    /// What to assume when the handshake was not seen: permessage-deflate may be on, and every
+    /// message is inflated on its own (as if no context takeover), so that messages which need an
+    /// uncaptured window fail loudly rather than decode to wrong bytes.
+    static let assumedWithoutHandshake = PerMessageDeflateParameters(
+        clientNoContextTakeover: true, serverNoContextTakeover: true)
+}

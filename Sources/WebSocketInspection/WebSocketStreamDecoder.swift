@@ -13,6 +13,11 @@ public struct WebSocketStreamDecoder {
     /// Whether permessage-deflate was negotiated for the connection (RSV1 then means "compressed").
     private let compressionNegotiated: Bool
     private var inflater: PerMessageInflater?
+    /// The sender keeps its compression window between messages, so one lost message spoils the rest.
+    private var contextTakeover = false
+    /// A compressed message was lost or could not be inflated while `contextTakeover` holds.
+    private var contextLost = false
+    private var sawCompressedMessage = false
 
     private var parser = WebSocketFrameParser()
     private var frame: WebSocketFrameHeader?
@@ -50,6 +55,7 @@ public struct WebSocketStreamDecoder {
         self.compressionNegotiated = compression != nil
         if let compression {
             let client = direction == .clientToServer
+            contextTakeover = !(client ? compression.clientNoContextTakeover : compression.serverNoContextTakeover)
             inflater = PerMessageInflater(
                 windowBits: client ? compression.clientMaxWindowBits : compression.serverMaxWindowBits,
                 noContextTakeover: client ? compression.clientNoContextTakeover : compression.serverNoContextTakeover,
@@ -83,10 +89,7 @@ public struct WebSocketStreamDecoder {
             return
         }
         abandonPartialMessage(at: timestamp, emit)
-        if compressionNegotiated, inflater?.hasContext == true {
-            anomaly("compression_context_lost", "bytes lost in a direction that uses context takeover: later compressed messages cannot be inflated", at: timestamp, emit)
-            inflater?.loseContext()
-        }
+        loseCompressionContext(at: timestamp, emit)
         frame = nil
         frameBuffer.removeAll(keepingCapacity: true)
         resynchronizing = true
@@ -238,9 +241,12 @@ public struct WebSocketStreamDecoder {
         var truncated = UInt64(payload.count) < length - partial.missingBytes
         var decompressed = false
         if partial.compressed, let inflater {
+            sawCompressedMessage = true
             if partial.missingBytes > 0 || truncated {
                 anomaly("undecodable_compressed_message", "a compressed message with \(partial.missingBytes > 0 ? "bytes lost in the capture" : "more than --max-message-bytes on the wire") cannot be inflated", at: timestamp, emit)
-                inflater.loseContext()
+                loseCompressionContext(at: timestamp, emit)
+            } else if contextLost {
+                anomaly("undecodable_compressed_message", "the compression context of this direction was lost earlier", at: timestamp, emit)
             } else {
                 switch inflater.inflate(message: payload) {
                 case .inflated(let bytes):
@@ -254,6 +260,7 @@ public struct WebSocketStreamDecoder {
                     decompressed = true
                 case .failed(let reason):
                     anomaly("undecodable_compressed_message", reason, at: timestamp, emit)
+                    loseCompressionContext(at: timestamp, emit)
                 }
             }
         }
@@ -314,6 +321,14 @@ public struct WebSocketStreamDecoder {
         partial.missingBytes = max(partial.missingBytes, 1)
         anomaly("incomplete_message", "a \(partial.opcode) message was cut short after \(partial.length) bytes in \(partial.frames) frame(s)", at: timestamp, emit)
         emitData(partial, at: timestamp, emit)
+    }
+
+    /// With context takeover, a lost or undecodable compressed message leaves the sender's window
+    /// unknown: every later compressed message in this direction is reported, never guessed.
+    private mutating func loseCompressionContext(at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+        guard inflater != nil, contextTakeover, !contextLost else { return }
+        contextLost = true
+        anomaly("compression_context_lost", "later compressed messages from the \(direction.senderName) cannot be inflated (context takeover)", at: timestamp, emit)
     }
 
     // MARK: - Resynchronization
