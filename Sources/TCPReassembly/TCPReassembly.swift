@@ -1,1 +1,0 @@
-// The TCPReassembly module: see ../shared/ARCHITECTURE.md and README.md.
