@@ -28,3 +28,11 @@ import Testing
         #expect(Base64.encodedLength(of: Int.max) == nil)
     }
 }
+
+@Suite struct Base64NonContiguousTests {
+    @Test(arguments: [0, 1, 2, 3, 4, 5, 100])
+    func encodesNonContiguousCollectionsLikeArrays(count: Int) {
+        let bytes = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 37) }
+        #expect(Base64.encode(bytes.lazy.map { $0 }) == Base64.encode(bytes))
+    }
+}
