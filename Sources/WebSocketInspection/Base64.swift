@@ -24,25 +24,39 @@ public enum Base64 {
     /// Works on any byte collection so callers can pass an `ArraySlice` of a payload without
     /// copying it first; the output buffer is sized once up front.
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
-        let count = bytes.count
+        if let encoded = bytes.withContiguousStorageIfAvailable({ encodeContiguous($0) }) {
+            return encoded
+        }
+        return Array(bytes).withUnsafeBufferPointer { encodeContiguous($0) }
+    }
+
+    /// Encodes three bytes per step by index, no per-byte optionals: the JSON sinks run every
+    /// binary payload through this.
+    private static func encodeContiguous(_ input: UnsafeBufferPointer<UInt8>) -> String {
+        let count = input.count
         guard count > 0, let length = encodedLength(of: count) else { return "" }
         return String(unsafeUninitializedCapacity: length) { output in
             alphabet.withUnsafeBufferPointer { table in
+                var read = 0
                 var written = 0
-                var iterator = bytes.makeIterator()
-                while let first = iterator.next() {
-                    let second = iterator.next()
-                    let third = iterator.next()
-                    let b0 = UInt32(first)
-                    let b1 = UInt32(second ?? 0)
-                    let b2 = UInt32(third ?? 0)
-                    let triple = (b0 << 16) | (b1 << 8) | b2
-                    output[written] = table[Int((triple >> 18) & 0x3F)]
+                while count - read >= 3 {
+                    let triple = UInt32(input[read]) << 16 | UInt32(input[read + 1]) << 8 | UInt32(input[read + 2])
+                    output[written] = table[Int(triple >> 18)]
                     output[written + 1] = table[Int((triple >> 12) & 0x3F)]
-                    output[written + 2] = second == nil ? UInt8(ascii: "=") : table[Int((triple >> 6) & 0x3F)]
-                    output[written + 3] = third == nil ? UInt8(ascii: "=") : table[Int(triple & 0x3F)]
+                    output[written + 2] = table[Int((triple >> 6) & 0x3F)]
+                    output[written + 3] = table[Int(triple & 0x3F)]
+                    read += 3
                     written += 4
-                    if third == nil { break }
+                }
+                let remaining = count - read
+                if remaining > 0 {
+                    let second = remaining == 2 ? UInt32(input[read + 1]) : 0
+                    let triple = UInt32(input[read]) << 16 | second << 8
+                    output[written] = table[Int(triple >> 18)]
+                    output[written + 1] = table[Int((triple >> 12) & 0x3F)]
+                    output[written + 2] = remaining == 2 ? table[Int((triple >> 6) & 0x3F)] : UInt8(ascii: "=")
+                    output[written + 3] = UInt8(ascii: "=")
+                    written += 4
                 }
                 return written
             }

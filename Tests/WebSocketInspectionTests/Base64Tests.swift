@@ -1,0 +1,38 @@
+import Testing
+
+@testable import WebSocketInspection
+
+@Suite struct Base64Tests {
+    /// RFC 4648 §10 test vectors.
+    @Test(arguments: [
+        ("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"),
+        ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy"),
+    ])
+    func encodesRFC4648Vectors(input: String, expected: String) {
+        #expect(Base64.encode(Array(input.utf8)) == expected)
+    }
+
+    @Test func encodesEveryByteValueUsingBothHighAlphabetCharacters() {
+        #expect(Base64.encode([0xFB, 0xFF, 0xBF]) == "+/+/")
+        #expect(Base64.encode([0x00, 0x00, 0x00]) == "AAAA")
+    }
+
+    @Test func encodesSlicesWithoutCopyingFirst() {
+        let bytes: [UInt8] = Array("xxfooxx".utf8)
+        #expect(Base64.encode(bytes[2..<5]) == "Zm9v")
+    }
+
+    @Test func reportsEncodedLengthAndRefusesOverflow() {
+        #expect(Base64.encodedLength(of: 0) == 0)
+        #expect(Base64.encodedLength(of: 4) == 8)
+        #expect(Base64.encodedLength(of: Int.max) == nil)
+    }
+}
+
+@Suite struct Base64NonContiguousTests {
+    @Test(arguments: [0, 1, 2, 3, 4, 5, 100])
+    func encodesNonContiguousCollectionsLikeArrays(count: Int) {
+        let bytes = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 37) }
+        #expect(Base64.encode(bytes.lazy.map { $0 }) == Base64.encode(bytes))
+    }
+}
