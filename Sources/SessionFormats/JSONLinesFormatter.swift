@@ -113,7 +113,7 @@ public struct JSONLinesFormatter {
             JSONEncoding.appendKey("truncated", to: &output)
             JSONEncoding.appendBool(true, to: &output)
         }
-        if message.missingBytes > 0 {
+        if message.isIncomplete {
             JSONEncoding.appendKey("incomplete", to: &output)
             JSONEncoding.appendBool(true, to: &output)
             JSONEncoding.appendKey("missing_bytes", to: &output)

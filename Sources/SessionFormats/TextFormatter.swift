@@ -49,7 +49,9 @@ public struct TextFormatter {
         if message.frames > 1 { line += " in \(message.frames) frames" }
         if message.compressed { line += message.decompressed ? " (deflated \(Self.size(message.wireLength)))" : " (compressed, not inflated)" }
         if message.truncated { line += " [truncated]" }
-        if message.missingBytes > 0 { line += " [incomplete: \(message.missingBytes) bytes lost]" }
+        if message.isIncomplete {
+            line += message.missingBytes > 0 ? " [incomplete: \(message.missingBytes) bytes lost]" : " [incomplete: cut short]"
+        }
         if let code = message.closeCode {
             line += " \(code)"
             if let reason = message.closeReason, !reason.isEmpty { line += " " + quoted(reason) }

@@ -42,7 +42,11 @@ extension ConnectionAnalyzer {
             if requestMatches.contains(.maybe) || statusMatch == .maybe { undecidedPrefix = true }
         }
         if undecidedPrefix && !isFinal { return }
-        if configuration.detectMidstream && detectFrames(isFinal: isFinal, emit) { return }
+        // A connection whose start was captured (its SYN) and that began with something other than
+        // HTTP is not WebSocket: every WebSocket connection starts with the Upgrade request. Only a
+        // connection picked up mid-stream, or one that lost data, is searched for bare frames.
+        let startCaptured = info.sawSYN && !lostData
+        if configuration.detectMidstream && !startCaptured && detectFrames(isFinal: isFinal, emit) { return }
         let held = pending.map(\.count).max() ?? 0
         if isFinal || held > Self.maxClassificationBytes { giveUp() }
     }

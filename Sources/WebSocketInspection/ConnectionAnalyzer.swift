@@ -20,6 +20,8 @@ public final class ConnectionAnalyzer {
     /// the other (indexed by `StreamSide.rawValue`).
     var pending: [[UInt8]] = [[], []]
     var lastTimestamp = Timestamp.zero
+    /// Set once bytes were lost before the connection's kind was known.
+    var lostData = false
 
     // HTTP state (see ConnectionAnalyzer+HTTP.swift).
     enum ClientHTTPState { case head, body(UInt64), chunked(HTTPChunkedBodySkipper), awaitingUpgradeAnswer }
@@ -83,6 +85,7 @@ public final class ConnectionAnalyzer {
             // HTTP framing is lost: start over and let the frame heuristics find WebSocket traffic
             // if that is what follows.
             mode = .undecided
+            lostData = true
             clientSide = nil
             pending = [[], []]
             clientHTTP = .head

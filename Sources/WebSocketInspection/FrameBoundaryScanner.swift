@@ -12,11 +12,16 @@ public struct FrameBoundaryScanner: Sendable {
     public var allowCompression: Bool
     /// Largest frame payload believed (a longer length is taken as a false boundary).
     public var maxPlausibleFrameLength: UInt64
+    /// The bytes start at a TCP segment boundary where a frame probably starts too (the first data of
+    /// a direction in a mid-stream capture): one plausible frame at offset 0 that fills the bytes
+    /// exactly is then enough.
+    public var trustsStart: Bool
 
-    public init(expectMasked: Bool?, allowCompression: Bool, maxPlausibleFrameLength: UInt64) {
+    public init(expectMasked: Bool?, allowCompression: Bool, maxPlausibleFrameLength: UInt64, trustsStart: Bool = false) {
         self.expectMasked = expectMasked
         self.allowCompression = allowCompression
         self.maxPlausibleFrameLength = maxPlausibleFrameLength
+        self.trustsStart = trustsStart
     }
 
     /// The outcome of a scan.
@@ -38,23 +43,34 @@ public struct FrameBoundaryScanner: Sendable {
                 continue
             case .needMore:
                 return .needMoreBytes(discardable: offset)
-            case .yes(let end, let masked):
-                // A second plausible header right after the frame confirms the boundary.
+            case .yes(let end, let masked, let first):
+                // Further plausible headers right after the frame, consistent in masking and in
+                // fragmentation, confirm the boundary.
                 var chained = 1
                 var position = end
+                var fragmented = !first.fin && !first.opcode.isControl
+                var consistent = true
                 while chained < 3 && position < bytes.count {
-                    guard case .yes(let next, _) = check(bytes, at: position, masked: masked) else { break }
+                    guard case .yes(let next, _, let header) = check(bytes, at: position, masked: masked) else { break }
+                    if !header.opcode.isControl {
+                        if (header.opcode == .continuation) != fragmented { consistent = false; break }
+                        fragmented = !header.fin
+                    }
                     chained += 1
                     position = next
                 }
-                if chained >= 2 { return .boundary(offset: offset, chained: chained, masked: masked) }
-                if position == bytes.count {
-                    if isFinal { return .boundary(offset: offset, chained: 1, masked: masked) }
-                    return .needMoreBytes(discardable: offset)
-                }
-                if position < bytes.count, case .needMore = check(bytes, at: position, masked: masked) {
-                    if isFinal { return .boundary(offset: offset, chained: 1, masked: masked) }
-                    return .needMoreBytes(discardable: offset)
+                if consistent {
+                    if chained >= 2 { return .boundary(offset: offset, chained: chained, masked: masked) }
+                    let atEnd = position == bytes.count
+                    var headerCutShort = false
+                    if !atEnd, case .needMore = check(bytes, at: position, masked: masked) { headerCutShort = true }
+                    if atEnd && offset == 0 && trustsStart && expectMasked != nil {
+                        return .boundary(offset: 0, chained: 1, masked: masked)
+                    }
+                    if atEnd || headerCutShort {
+                        if isFinal { return .boundary(offset: offset, chained: 1, masked: masked) }
+                        return .needMoreBytes(discardable: offset)
+                    }
                 }
                 offset += 1
             }
@@ -62,7 +78,7 @@ public struct FrameBoundaryScanner: Sendable {
         return .needMoreBytes(discardable: offset)
     }
 
-    private enum Check { case no, needMore, yes(end: Int, masked: Bool) }
+    private enum Check { case no, needMore, yes(end: Int, masked: Bool, header: WebSocketFrameHeader) }
 
     private func check(_ bytes: UnsafeRawBufferPointer, at offset: Int, masked expected: Bool?) -> Check {
         let view = UnsafeRawBufferPointer(rebasing: bytes[offset...])
@@ -85,7 +101,14 @@ public struct FrameBoundaryScanner: Sendable {
             if header.usesNonMinimalLength || header.payloadLength > maxPlausibleFrameLength { return .no }
             let end = UInt64(offset) + UInt64(header.headerLength) + header.payloadLength
             guard end <= UInt64(bytes.count) else { return .needMore }
-            return .yes(end: Int(end), masked: masked)
+            // Uncompressed text must be UTF-8: a cheap and strong test against chance matches.
+            if header.opcode == .text && !header.rsv1 {
+                let start = offset + header.headerLength
+                var payload = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[start..<Int(end)]))
+                if let key = header.maskKey { payload = WebSocketMasking.unmasked(payload, maskKey: key) }
+                if !UTF8Validation.isValidPrefix(payload, complete: header.fin) { return .no }
+            }
+            return .yes(end: Int(end), masked: masked, header: header)
         }
     }
 }

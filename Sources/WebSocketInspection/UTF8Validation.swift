@@ -13,4 +13,18 @@ public enum UTF8Validation {
             }
         }
     }
+
+    /// Whether `bytes` is valid UTF-8, or (with `complete` false) valid up to a code point that the
+    /// next fragment may finish.
+    public static func isValidPrefix(_ bytes: [UInt8], complete: Bool) -> Bool {
+        if isValid(bytes) { return true }
+        guard !complete else { return false }
+        // Drop up to three trailing bytes of an unfinished sequence and check again.
+        for cut in 1...3 where bytes.count >= cut {
+            let lead = bytes[bytes.count - cut]
+            if lead & 0xc0 == 0xc0 { return isValid(bytes[..<(bytes.count - cut)]) }
+            if lead & 0xc0 != 0x80 { return false }
+        }
+        return false
+    }
 }

@@ -23,8 +23,11 @@ public struct WebSocketMessage: Sendable {
     public var decompressed: Bool
     /// True when `payload` is shorter than `length` because of the size cap.
     public var truncated: Bool
-    /// Payload bytes lost in the capture (a gap inside this message); such a message is incomplete.
+    /// Payload bytes known to be lost in the capture (a gap inside a frame whose length is known).
     public var missingBytes: UInt64
+    /// Some of the message was not captured: bytes lost inside it, or it was cut short by lost
+    /// framing or the end of the capture (then its full length is unknown).
+    public var isIncomplete: Bool
     /// The close code and reason of a close frame with a body.
     public var closeCode: UInt16?
     public var closeReason: String?
@@ -32,7 +35,7 @@ public struct WebSocketMessage: Sendable {
     public init(
         connection: Int, timestamp: Timestamp, direction: WebSocketDirection, opcode: WebSocketOpcode,
         payload: [UInt8], length: UInt64, wireLength: UInt64, frames: Int, compressed: Bool = false,
-        decompressed: Bool = false, truncated: Bool = false, missingBytes: UInt64 = 0,
+        decompressed: Bool = false, truncated: Bool = false, missingBytes: UInt64 = 0, incomplete: Bool? = nil,
         closeCode: UInt16? = nil, closeReason: String? = nil
     ) {
         self.connection = connection
@@ -47,10 +50,8 @@ public struct WebSocketMessage: Sendable {
         self.decompressed = decompressed
         self.truncated = truncated
         self.missingBytes = missingBytes
+        self.isIncomplete = incomplete ?? (missingBytes > 0)
         self.closeCode = closeCode
         self.closeReason = closeReason
     }
-
-    /// True when some of the message's bytes were not captured.
-    public var isIncomplete: Bool { missingBytes > 0 }
 }

@@ -32,12 +32,16 @@ public struct WebSocketStreamDecoder {
         var length: UInt64 = 0
         var frames = 0
         var missingBytes: UInt64 = 0
+        /// Cut short (lost framing or the end of the capture): the full length is unknown.
+        var cutShort = false
     }
     private var message: PartialMessage?
 
     /// Looking for a frame boundary after lost framing; holds bytes while scanning.
     private var resynchronizing = false
     private var scanBuffer: [UInt8] = []
+    /// True until the first boundary is found in a stream picked up mid-way (not after a gap).
+    private var atStreamStart = false
     private var lastTimestamp = Timestamp.zero
 
     /// Kinds reported once per direction, so that a misbehaving peer does not flood the output.
@@ -62,6 +66,7 @@ public struct WebSocketStreamDecoder {
                 configuration: InflateConfiguration(maxMessageBytes: configuration.maxMessageBytes))
         }
         resynchronizing = !startsAtFrameBoundary
+        atStreamStart = !startsAtFrameBoundary
     }
 
     /// Feeds in-order bytes of this direction.
@@ -82,6 +87,7 @@ public struct WebSocketStreamDecoder {
         if resynchronizing {
             // Bytes held before the gap cannot chain with bytes after it.
             scanBuffer.removeAll(keepingCapacity: true)
+            atStreamStart = false
             return
         }
         if parser.skip(count) == .insidePayload {
@@ -113,7 +119,11 @@ public struct WebSocketStreamDecoder {
 
     private mutating func parseFrames(_ bytes: ArraySlice<UInt8>, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
         var invalidReason: String?
-        parser.parse(bytes) { event in
+        // The parser is moved out while it runs: its callbacks mutate the rest of `self`.
+        var activeParser = WebSocketFrameParser()
+        swap(&activeParser, &parser)
+        defer { swap(&activeParser, &parser) }
+        activeParser.parse(bytes) { event in
             switch event {
             case .frameStart(let header):
                 frameStarted(header, at: timestamp, emit)
@@ -238,12 +248,12 @@ public struct WebSocketStreamDecoder {
     private mutating func emitData(_ partial: PartialMessage, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
         var payload = partial.payload
         var length = partial.length
-        var truncated = UInt64(payload.count) < length - partial.missingBytes
+        var truncated = UInt64(payload.count) + partial.missingBytes < length
         var decompressed = false
         if partial.compressed, let inflater {
             sawCompressedMessage = true
-            if partial.missingBytes > 0 || truncated {
-                anomaly("undecodable_compressed_message", "a compressed message with \(partial.missingBytes > 0 ? "bytes lost in the capture" : "more than --max-message-bytes on the wire") cannot be inflated", at: timestamp, emit)
+            if partial.missingBytes > 0 || partial.cutShort || truncated {
+                anomaly("undecodable_compressed_message", "a compressed message with \(truncated ? "more than --max-message-bytes on the wire" : "bytes lost in the capture") cannot be inflated", at: timestamp, emit)
                 loseCompressionContext(at: timestamp, emit)
             } else if contextLost {
                 anomaly("undecodable_compressed_message", "the compression context of this direction was lost earlier", at: timestamp, emit)
@@ -267,7 +277,7 @@ public struct WebSocketStreamDecoder {
         if truncated {
             anomaly("message_too_large", "\(partial.opcode) message of \(decompressed ? "at least " : "")\(length) bytes kept to its first \(payload.count) bytes (--max-message-bytes)", at: timestamp, emit)
         }
-        if partial.opcode == .text && !truncated && partial.missingBytes == 0 && (!partial.compressed || decompressed)
+        if partial.opcode == .text && !truncated && partial.missingBytes == 0 && !partial.cutShort && (!partial.compressed || decompressed)
             && !UTF8Validation.isValid(payload) {
             anomaly("invalid_utf8", "text message of \(payload.count) bytes is not valid UTF-8", at: timestamp, emit)
         }
@@ -276,7 +286,7 @@ public struct WebSocketStreamDecoder {
             connection: connection, timestamp: timestamp, direction: direction, opcode: partial.opcode,
             payload: payload, length: length, wireLength: partial.length, frames: partial.frames,
             compressed: partial.compressed, decompressed: decompressed, truncated: truncated,
-            missingBytes: partial.missingBytes)))
+            missingBytes: partial.missingBytes, incomplete: partial.cutShort || partial.missingBytes > 0)))
     }
 
     private mutating func emitControl(_ header: WebSocketFrameHeader, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
@@ -318,7 +328,7 @@ public struct WebSocketStreamDecoder {
         guard var partial = message else { return }
         message = nil
         if partial.frames == 0 { partial.frames = 1 }
-        partial.missingBytes = max(partial.missingBytes, 1)
+        partial.cutShort = true
         anomaly("incomplete_message", "a \(partial.opcode) message was cut short after \(partial.length) bytes in \(partial.frames) frame(s)", at: timestamp, emit)
         emitData(partial, at: timestamp, emit)
     }
@@ -336,7 +346,7 @@ public struct WebSocketStreamDecoder {
     private mutating func resynchronize(isFinal: Bool, _ emit: (InspectorEvent) -> Void) {
         let scanner = FrameBoundaryScanner(
             expectMasked: direction == .clientToServer, allowCompression: compressionNegotiated,
-            maxPlausibleFrameLength: UInt64(max(configuration.maxMessageBytes, 1 << 24)))
+            maxPlausibleFrameLength: UInt64(max(configuration.maxMessageBytes, 1 << 24)), trustsStart: atStreamStart)
         while true {
             let result = scanBuffer.withUnsafeBytes { scanner.scan($0, isFinal: isFinal) }
             switch result {
@@ -347,6 +357,7 @@ public struct WebSocketStreamDecoder {
                 let rest = scanBuffer[offset...]
                 scanBuffer = []
                 resynchronizing = false
+                atStreamStart = false
                 parser.resynchronize()
                 parseFrames(rest, at: lastTimestamp, emit)
                 return

@@ -135,7 +135,8 @@ import Testing
         #expect(producedAtLeast > cap)
         // Inflation stopped one output step past the cap instead of producing 100 MB.
         #expect(producedAtLeast <= cap + (64 << 10))
-        #expect(partial.capacity <= cap + 64)
+        // The buffer's capacity is up to the allocator, but it must stay near the cap, not near 100 MB.
+        #expect(partial.capacity <= cap + (64 << 10))
         // The cut-short message leaves the window unknown, so later messages are refused.
         #expect(isFailed(inflater.inflate(message: [0xF2, 0x48, 0xCD, 0xC9, 0xC9, 0x07, 0x00])))
     }
