@@ -95,10 +95,10 @@ class Capture:
         self.err = open(self.errpath, "w")
         filt = f"tcp port {port}"
         if mode == "dumpcap":
-            args = ["dumpcap", "-q", "-i", "lo", "-f", filt, "-w", path]
+            args = ["dumpcap", "-q", "-B", "32", "-i", "lo", "-f", filt, "-w", path]
             ready = "Capturing on"
         else:
-            args = ["tcpdump", "-Z", "root", "-U", "--immediate-mode", "-s", "0",
+            args = ["tcpdump", "-Z", "root", "-U", "--immediate-mode", "-s", "0", "-B", "32768",
                     "-i", "lo" if mode == "lo" else "any", "-w", path, filt]
             ready = "listening on"
         self.proc = ns.popen(*args, stdout=subprocess.DEVNULL, stderr=self.err)
