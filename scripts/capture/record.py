@@ -216,8 +216,6 @@ def run_scenario(idx, name, port, mode, host, ext, kind):
     dest = os.path.join(OUT, f"{name}.{ext}")
     shutil.copyfile(pcap_tmp, dest)
     n = merge_truth([slog, clog], os.path.join(OUT, f"{name}.truth.jsonl"))
-    for extra in glob.glob(os.path.join(tmp, "*.refused*.json")):
-        pass
     if name == "refused":
         info = json.load(open(slog + ".refused.json"))
         info["client_result"] = json.load(open(clog + ".refused-client.json"))
@@ -228,6 +226,95 @@ def run_scenario(idx, name, port, mode, host, ext, kind):
     shutil.rmtree(tmp, ignore_errors=True)
 
 
+DERIVED = [
+    # name, source, mangle args, sidecar
+    ("reordered-duplicated", "concurrent", ["reorder", "--seed", "6455"], "reordered-duplicated.mangle.json"),
+    ("lost-packets", "binary", ["drop", "--port", "9103"], "lost-packets.dropped.json"),
+]
+
+HOW = {
+    "plain": "python websockets client+server, tcpdump -i lo (netns, MTU 1500)",
+    "fragmented": "websockets send(iterable / async iterable); ping inside a fragmented message",
+    "binary": "websockets, binary incl. all byte values 0..255",
+    "large": "websockets, 1.1 MiB binary client->server (64-bit length)",
+    "ipv6": "websockets over [::1]",
+    "concurrent": "5 concurrent websockets connections, interleaved",
+    "any-sll2": "websockets, tcpdump -i any (LINUX_SLL2)",
+    "pcapng": "websockets, dumpcap (pcapng)",
+    "keepalive-then-upgrade": "GET /health (keep-alive) then upgrade on the same TCP connection; websockets Sans-I/O on both sides",
+    "refused": "websockets client, server process_request -> 401 (see refused.http.json)",
+    "browser-chromium": "headless Chromium page <-> websockets server (compression=None)",
+    "browser-chromium-deflate": "headless Chromium page <-> websockets server (permessage-deflate)",
+    "deflate-default": "websockets, permessage-deflate default params (context takeover)",
+    "deflate-no-context": "permessage-deflate client/server_no_context_takeover",
+    "deflate-small-window": "permessage-deflate server_max_window_bits=10, client_max_window_bits=12",
+    "deflate-fragmented": "permessage-deflate, messages sent fragmented",
+    "midstream": "tcpdump started after handshake + 3 exchanges (before_capture lines)",
+    "midstream-deflate-nocontext": "as midstream, permessage-deflate no context takeover",
+    "reordered-duplicated": "mangle.py reorder of concurrent.pcap (window 5, seed 6455, ~10% dups)",
+    "lost-packets": "mangle.py drop of binary.pcap: 3 client->server data packets removed",
+}
+
+
+def derive():
+    for name, src, args, sidecar in DERIVED:
+        srcp = os.path.join(OUT, f"{src}.pcap")
+        if not os.path.exists(srcp):
+            continue
+        sh(PY, os.path.join(HERE, "mangle.py"), args[0], srcp, os.path.join(OUT, f"{name}.pcap"),
+           os.path.join(OUT, sidecar), *args[1:])
+        shutil.copyfile(os.path.join(OUT, f"{src}.truth.jsonl"), os.path.join(OUT, f"{name}.truth.jsonl"))
+
+
+def tshark_lines(path, *args):
+    r = subprocess.run(["tshark", "-r", path, *args], capture_output=True, text=True)
+    return [line for line in r.stdout.splitlines() if line.strip()]
+
+
+def readme():
+    rows = []
+    total = 0
+    for fn in sorted(os.listdir(OUT)):
+        total += os.path.getsize(os.path.join(OUT, fn))
+    names = [sc[0] + "." + sc[4] for sc in SCENARIOS] + [d[0] + ".pcap" for d in DERIVED]
+    for fn in names:
+        path = os.path.join(OUT, fn)
+        if not os.path.exists(path):
+            continue
+        name = fn.rsplit(".", 1)[0]
+        encap = tshark_lines(path, "-c", "1", "-T", "fields", "-e", "frame.encap_type")
+        cap = subprocess.run(["capinfos", "-t", "-E", "-c", "-M", path], capture_output=True, text=True).stdout
+        ftype = enc = npk = "?"
+        for line in cap.splitlines():
+            k, _, v = line.partition(":")
+            v = v.strip()
+            if k.strip() == "File type":
+                ftype = v.split(" ")[0]
+            elif k.strip() == "File encapsulation":
+                enc = v
+            elif k.strip() == "Number of packets":
+                npk = v
+        streams = len(set(tshark_lines(path, "-Y", "tcp", "-T", "fields", "-e", "tcp.stream")))
+        wsframes = len(tshark_lines(path, "-Y", "websocket", "-T", "fields", "-e", "websocket.opcode"))
+        truth = [json.loads(x) for x in open(os.path.join(OUT, f"{name}.truth.jsonl"))]
+        conns = len({t["client"] for t in truth})
+        c2s = sum(1 for t in truth if t["from"] == "client")
+        s2c = sum(1 for t in truth if t["from"] == "server")
+        pre = sum(1 for t in truth if t.get("before_capture"))
+        msgs = f"{c2s} / {s2c}" + (f" ({pre} before capture)" if pre else "")
+        rows.append(f"| `{fn}` | {os.path.getsize(path)} | {ftype} / {enc} (encap {encap[0] if encap else '?'}) | "
+                    f"{npk} | {streams} | {conns} | {msgs} | {wsframes} | {HOW.get(name, '')} |")
+    with open(os.path.join(HERE, "README.template.md")) as f:
+        tpl = f.read()
+    table = "\n".join([
+        "| file | bytes | format / link type | packets | TCP streams | WS conns (truth) | msgs client / server (truth) | tshark `websocket` frames | how |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ] + rows)
+    with open(os.path.join(OUT, "README.md"), "w") as f:
+        f.write(tpl.replace("@TABLE@", table))
+    log(f"README written; captures/ total {total} bytes before README")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     only = set(sys.argv[1:])
@@ -235,6 +322,9 @@ def main():
         if only and sc[0] not in only:
             continue
         run_scenario(idx, *sc)
+    if not only or only & {"concurrent", "binary", "derive"}:
+        derive()
+    readme()
 
 
 if __name__ == "__main__":

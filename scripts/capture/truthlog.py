@@ -73,6 +73,7 @@ class FrameHook:
         self.seq = 0
         self.pending = None  # (opname, [chunks], frame_first)
         self.explicit_pong = False
+        self.close_echo_ts = None
         orig = protocol.send_frame
 
         def send_frame(frame):
@@ -130,6 +131,8 @@ class FrameHook:
             reason = data[2:].decode("utf-8", "replace")
             # A close sent after one was received is the library's echo.
             auto = self.protocol.close_rcvd is not None
+            if auto:
+                self.close_echo_ts = time.time()
             self._emit("close", data, 1, self.frame_idx, code=code, reason=reason, auto=auto)
         self.frame_idx += 1
 
