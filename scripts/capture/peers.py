@@ -70,7 +70,8 @@ PLAIN_CLIENT = [ascii_text(n, 100 + n) for n in (0, 1, 125, 126, 65535, 65536, 7
     "日本語のテキスト 🚀🎉 emoji",
     "short",
 ]
-PLAIN_SERVER = [ascii_text(n, 200 + n) for n in (0, 1, 125, 126, 65535, 65536, 70000)] + [
+# server replies are smaller (size budget) but still cover 7/16/64-bit lengths
+PLAIN_SERVER = [ascii_text(n, 200 + n) for n in (0, 1, 125, 126, 127, 65536, 3000)] + [
     "réponse: ça marche ✓",
     "Ответ сервера 🙂",
     "bye soon",
@@ -292,7 +293,7 @@ async def client_binary(ws):
 
 
 async def client_large(ws):
-    await ws.send(rand_bytes(1153434, 31))  # 1.1 MiB (> 1 MiB, 64-bit length)
+    await ws.send(rand_bytes(1052672, 31))  # 1 MiB + 4 KiB (64-bit length)
     await ws.recv()
     await ws.close(1000, "large done")
 

@@ -263,7 +263,11 @@ def derive():
             continue
         sh(PY, os.path.join(HERE, "mangle.py"), args[0], srcp, os.path.join(OUT, f"{name}.pcap"),
            os.path.join(OUT, sidecar), *args[1:])
-        shutil.copyfile(os.path.join(OUT, f"{src}.truth.jsonl"), os.path.join(OUT, f"{name}.truth.jsonl"))
+        # same truth as the source; a relative symlink keeps captures/ small
+        link = os.path.join(OUT, f"{name}.truth.jsonl")
+        if os.path.lexists(link):
+            os.remove(link)
+        os.symlink(f"{src}.truth.jsonl", link)
 
 
 def tshark_lines(path, *args):
@@ -275,7 +279,8 @@ def readme():
     rows = []
     total = 0
     for fn in sorted(os.listdir(OUT)):
-        total += os.path.getsize(os.path.join(OUT, fn))
+        if not os.path.islink(os.path.join(OUT, fn)):
+            total += os.path.getsize(os.path.join(OUT, fn))
     names = [sc[0] + "." + sc[4] for sc in SCENARIOS] + [d[0] + ".pcap" for d in DERIVED]
     for fn in names:
         path = os.path.join(OUT, fn)

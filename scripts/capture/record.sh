@@ -48,7 +48,8 @@ if ((${#need_apt[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
 fi
 python3 -c 'import websockets, sys; sys.exit(int(websockets.__version__.split(".")[0]) < 14)' 2>/dev/null \
-  || python3 -m pip install -q 'websockets>=14'
+  || python3 -m pip install -q 'websockets>=14' \
+  || python3 -m pip install -q --break-system-packages 'websockets>=14'
 
 # stale namespaces from an interrupted run
 for ns in $(ip netns list | awk '/^wstap-cap-/{print $1}'); do ip netns del "$ns"; done
