@@ -236,7 +236,7 @@ HOW = {
     "plain": "python websockets client+server, tcpdump -i lo (netns, MTU 1500)",
     "fragmented": "websockets send(iterable / async iterable); ping inside a fragmented message",
     "binary": "websockets, binary incl. all byte values 0..255",
-    "large": "websockets, 1.1 MiB binary client->server (64-bit length)",
+    "large": "websockets, 1 MiB + 4 KiB binary client->server (64-bit length)",
     "ipv6": "websockets over [::1]",
     "concurrent": "5 concurrent websockets connections, interleaved",
     "any-sll2": "websockets, tcpdump -i any (LINUX_SLL2)",
@@ -307,7 +307,7 @@ def readme():
         s2c = sum(1 for t in truth if t["from"] == "server")
         pre = sum(1 for t in truth if t.get("before_capture"))
         msgs = f"{c2s} / {s2c}" + (f" ({pre} before capture)" if pre else "")
-        rows.append(f"| `{fn}` | {os.path.getsize(path)} | {ftype} / {enc} (encap {encap[0] if encap else '?'}) | "
+        rows.append(f"| `{fn}` | {os.path.getsize(path)} | {ftype} / {enc} (wtap encap {encap[0] if encap else '?'}) | "
                     f"{npk} | {streams} | {conns} | {msgs} | {wsframes} | {HOW.get(name, '')} |")
     with open(os.path.join(HERE, "README.template.md")) as f:
         tpl = f.read()
