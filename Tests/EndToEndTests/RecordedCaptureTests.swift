@@ -29,8 +29,10 @@ import Testing
         var opcode: String
         var payload: Data
         var closeCode: Int?
+        /// Frames the sender split the message into.
+        var frames: Int
         var description: String {
-            "\(opcode) \(payload.count) B \(String(decoding: payload.prefix(40), as: UTF8.self).debugDescription)"
+            "\(opcode) \(payload.count) B in \(frames) frame(s) \(String(decoding: payload.prefix(40), as: UTF8.self).debugDescription)"
         }
     }
 
@@ -51,7 +53,9 @@ import Testing
             let opcode = object["opcode"] as? String ?? "?"
             var code = object["code"] as? Int
             if opcode == "close", code == nil, payload.count >= 2 { code = Int(payload[0]) << 8 | Int(payload[1]) }
-            result[key, default: []].append(Message(opcode: opcode, payload: payload, closeCode: opcode == "close" ? code : nil))
+            result[key, default: []].append(Message(
+                opcode: opcode, payload: payload, closeCode: opcode == "close" ? code : nil,
+                frames: object["fragments"] as? Int ?? 1))
         }
         return result
     }
@@ -74,7 +78,8 @@ import Testing
                 // The truth logs a close frame's whole body: code then reason.
                 wireBytes = Data([UInt8(code >> 8), UInt8(code & 0xff)]) + Data((line["reason"] as? String ?? "").utf8)
             }
-            result[key, default: []].append(Message(opcode: opcode, payload: wireBytes, closeCode: line["code"] as? Int))
+            result[key, default: []].append(Message(
+                opcode: opcode, payload: wireBytes, closeCode: line["code"] as? Int, frames: line["frames"] as? Int ?? 0))
         }
         return (result, incomplete)
     }
