@@ -17,6 +17,9 @@ public struct WebSocketMessage: Sendable {
     public var wireLength: UInt64
     /// Frames the message was sent in.
     public var frames: Int
+    /// For a fragmented message, the wire payload length of each frame in order (what replay needs
+    /// to fragment it the same way); empty for a message sent in one frame.
+    public var fragmentLengths: [UInt64]
     /// RSV1 was set on the first frame of a connection that negotiated permessage-deflate.
     public var compressed: Bool
     /// For a compressed message: whether `payload` holds the inflated bytes (false: raw deflate bytes).
@@ -34,7 +37,8 @@ public struct WebSocketMessage: Sendable {
 
     public init(
         connection: Int, timestamp: Timestamp, direction: WebSocketDirection, opcode: WebSocketOpcode,
-        payload: [UInt8], length: UInt64, wireLength: UInt64, frames: Int, compressed: Bool = false,
+        payload: [UInt8], length: UInt64, wireLength: UInt64, frames: Int, fragmentLengths: [UInt64] = [],
+        compressed: Bool = false,
         decompressed: Bool = false, truncated: Bool = false, missingBytes: UInt64 = 0, incomplete: Bool? = nil,
         closeCode: UInt16? = nil, closeReason: String? = nil
     ) {
@@ -46,6 +50,7 @@ public struct WebSocketMessage: Sendable {
         self.length = length
         self.wireLength = wireLength
         self.frames = frames
+        self.fragmentLengths = fragmentLengths
         self.compressed = compressed
         self.decompressed = decompressed
         self.truncated = truncated

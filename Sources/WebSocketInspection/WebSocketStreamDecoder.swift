@@ -31,6 +31,8 @@ public struct WebSocketStreamDecoder {
         var payload: [UInt8] = []
         var length: UInt64 = 0
         var frames = 0
+        /// Wire payload length of each frame, kept only for fragmented messages.
+        var fragmentLengths: [UInt64] = []
         var missingBytes: UInt64 = 0
         /// Cut short (lost framing or the end of the capture): the full length is unknown.
         var cutShort = false
@@ -225,6 +227,7 @@ public struct WebSocketStreamDecoder {
         }
         guard var partial = message else { return }
         message = nil
+        if partial.frames > 0 || !header.fin { partial.fragmentLengths.append(header.payloadLength) }
         partial.frames += 1
         partial.missingBytes += frameMissingBytes
         partial.length += frameMissingBytes
@@ -285,7 +288,7 @@ public struct WebSocketStreamDecoder {
         emit(.message(WebSocketMessage(
             connection: connection, timestamp: timestamp, direction: direction, opcode: partial.opcode,
             payload: payload, length: length, wireLength: partial.length, frames: partial.frames,
-            compressed: partial.compressed, decompressed: decompressed, truncated: truncated,
+            fragmentLengths: partial.fragmentLengths, compressed: partial.compressed, decompressed: decompressed, truncated: truncated,
             missingBytes: partial.missingBytes, incomplete: partial.cutShort || partial.missingBytes > 0)))
     }
 
