@@ -25,7 +25,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// The time elapsed from `earlier` to `self`, in seconds (negative if `earlier` is later).
     public func seconds(since earlier: Timestamp) -> Double {
-        Double(seconds - earlier.seconds) + (Double(nanoseconds) - Double(earlier.nanoseconds)) / 1e9
+        // In floating point: hostile captures carry arbitrary seconds, and Int64 subtraction traps.
+        (Double(seconds) - Double(earlier.seconds)) + (Double(nanoseconds) - Double(earlier.nanoseconds)) / 1e9
     }
 
     /// Epoch seconds with microsecond precision, e.g. `1700000000.123456`: the form JSON output uses.

@@ -4,6 +4,11 @@ public struct InspectionConfiguration: Sendable {
     /// Largest message payload kept, after decompression (default 16 MiB). A longer message is reported
     /// with its true length, `truncated`, and a `message_too_large` anomaly; decoding continues.
     public var maxMessageBytes: Int
+    /// How many bytes one compressed message may inflate to before wstap stops inflating it
+    /// (default 1 GiB). Past `maxMessageBytes` the output is counted and discarded, which keeps
+    /// memory flat, reports the true size and keeps the compression window usable; past this
+    /// limit the direction's window is lost.
+    public var maxInflatedBytes: Int
     /// Largest HTTP request or response head before the connection is given up as not WebSocket
     /// (default 64 KiB, far above what browsers send).
     public var maxHeadBytes: Int
@@ -17,10 +22,11 @@ public struct InspectionConfiguration: Sendable {
     public var detectMidstream: Bool
 
     public init(
-        maxMessageBytes: Int = 16 << 20, maxHeadBytes: Int = 64 << 10,
+        maxMessageBytes: Int = 16 << 20, maxInflatedBytes: Int = 1 << 30, maxHeadBytes: Int = 64 << 10,
         maxResynchronizationBytes: Int = 256 << 10, maxPendingBytes: Int = 1 << 20, detectMidstream: Bool = true
     ) {
         self.maxMessageBytes = maxMessageBytes
+        self.maxInflatedBytes = maxInflatedBytes
         self.maxHeadBytes = maxHeadBytes
         self.maxResynchronizationBytes = maxResynchronizationBytes
         self.maxPendingBytes = maxPendingBytes

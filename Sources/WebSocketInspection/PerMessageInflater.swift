@@ -6,10 +6,17 @@ public struct InflateConfiguration: Sendable, Equatable {
     /// The most bytes one message may inflate to. Default 16 MiB: far above real WebSocket
     /// messages, far below what a decompression bomb (ratio ~1000:1) would otherwise produce.
     public var maxMessageBytes: Int
+    /// How far past `maxMessageBytes` inflation goes on, discarding what it produces, to learn the
+    /// true size and keep the compression window in step for the messages that follow. Costs CPU,
+    /// not memory. Default 1 GiB; a message that inflates to more loses the window.
+    public var maxInflatedBytes: Int
 
-    /// - Parameter maxMessageBytes: see `maxMessageBytes`; default 16 MiB.
-    public init(maxMessageBytes: Int = 16 << 20) {
+    /// - Parameters:
+    ///   - maxMessageBytes: see `maxMessageBytes`; default 16 MiB.
+    ///   - maxInflatedBytes: see `maxInflatedBytes`; default 1 GiB.
+    public init(maxMessageBytes: Int = 16 << 20, maxInflatedBytes: Int = 1 << 30) {
         self.maxMessageBytes = maxMessageBytes
+        self.maxInflatedBytes = maxInflatedBytes
     }
 }
 
@@ -17,9 +24,10 @@ public struct InflateConfiguration: Sendable, Equatable {
 public enum InflateOutcome: Sendable, Equatable {
     /// The whole message.
     case inflated([UInt8])
-    /// The output cap was hit and inflation stopped there. `partial` holds the first
-    /// `maxMessageBytes` bytes; the message is at least `producedAtLeast` bytes long.
-    case tooLarge(producedAtLeast: Int, partial: [UInt8])
+    /// The output cap was hit: `partial` holds the first `maxMessageBytes` bytes. When `exact`,
+    /// the whole message was inflated (and discarded past the cap), `producedAtLeast` is its true
+    /// size and the window is intact; otherwise inflation stopped at `maxInflatedBytes`.
+    case tooLarge(producedAtLeast: Int, partial: [UInt8], exact: Bool)
     /// Corrupt deflate data, or a message that depends on a window this inflater no longer has.
     case failed(String)
 }
@@ -95,9 +103,11 @@ public final class PerMessageInflater {
         let outcome = run(decompressor, payload: payload)
         if noContextTakeover {
             resetStream()
-        } else if case .inflated = outcome {
         } else {
-            contextLost = true
+            switch outcome {
+            case .inflated, .tooLarge(_, _, exact: true): break
+            default: contextLost = true
+            }
         }
         return outcome
     }
@@ -135,6 +145,7 @@ public final class PerMessageInflater {
         // Never zero capacity: zlib needs somewhere to write to report that output exists.
         var step = allocator.buffer(capacity: cap < Self.outputStepBytes ? cap + 1 : Self.outputStepBytes)
         var output: [UInt8] = []
+        var discarded = 0
         while true {
             step.clear()
             let inputFinished: Bool
@@ -151,10 +162,20 @@ public final class PerMessageInflater {
                 return .failed("inflate failed: \(error)")
             }
             let produced = step.readableBytes
-            if produced > cap - output.count {
-                let producedAtLeast = output.count + produced
-                append(step.readableBytesView.prefix(cap - output.count), to: &output, cap: cap)
-                return .tooLarge(producedAtLeast: producedAtLeast, partial: output)
+            if discarded > 0 || produced > cap - output.count {
+                // Past the cap: keep the first bytes, count the rest, stop at maxInflatedBytes.
+                let kept = min(produced, cap - output.count)
+                if kept > 0 { append(step.readableBytesView.prefix(kept), to: &output, cap: cap) }
+                discarded += produced - kept
+                let total = output.count + discarded
+                if inputFinished {
+                    if input.readableBytes > 0 { streamEnded = true }
+                    return .tooLarge(producedAtLeast: total, partial: output, exact: true)
+                }
+                if total > configuration.maxInflatedBytes {
+                    return .tooLarge(producedAtLeast: total, partial: output, exact: false)
+                }
+                continue
             }
             append(step.readableBytesView, to: &output, cap: cap)
             if inputFinished {

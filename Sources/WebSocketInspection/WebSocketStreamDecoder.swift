@@ -65,7 +65,8 @@ public struct WebSocketStreamDecoder {
             inflater = PerMessageInflater(
                 windowBits: client ? compression.clientMaxWindowBits : compression.serverMaxWindowBits,
                 noContextTakeover: client ? compression.clientNoContextTakeover : compression.serverNoContextTakeover,
-                configuration: InflateConfiguration(maxMessageBytes: configuration.maxMessageBytes))
+                configuration: InflateConfiguration(
+                    maxMessageBytes: configuration.maxMessageBytes, maxInflatedBytes: configuration.maxInflatedBytes))
         }
         resynchronizing = !startsAtFrameBoundary
         atStreamStart = !startsAtFrameBoundary
@@ -253,6 +254,7 @@ public struct WebSocketStreamDecoder {
         var length = partial.length
         var truncated = UInt64(payload.count) + partial.missingBytes < length
         var decompressed = false
+        var sizeIsExact = true
         if partial.compressed, let inflater {
             sawCompressedMessage = true
             if partial.missingBytes > 0 || partial.cutShort || truncated {
@@ -266,11 +268,13 @@ public struct WebSocketStreamDecoder {
                     payload = bytes
                     length = UInt64(bytes.count)
                     decompressed = true
-                case .tooLarge(let producedAtLeast, let partialOutput):
+                case .tooLarge(let produced, let partialOutput, let exact):
                     payload = partialOutput
-                    length = UInt64(producedAtLeast)
+                    length = UInt64(produced)
                     truncated = true
                     decompressed = true
+                    sizeIsExact = exact
+                    if !exact { loseCompressionContext(at: timestamp, emit) }
                 case .failed(let reason):
                     anomaly("undecodable_compressed_message", reason, at: timestamp, emit)
                     loseCompressionContext(at: timestamp, emit)
@@ -278,7 +282,7 @@ public struct WebSocketStreamDecoder {
             }
         }
         if truncated {
-            anomaly("message_too_large", "\(partial.opcode) message of \(decompressed ? "at least " : "")\(length) bytes kept to its first \(payload.count) bytes (--max-message-bytes)", at: timestamp, emit)
+            anomaly("message_too_large", "\(partial.opcode) message of \(sizeIsExact ? "" : "at least ")\(length) bytes kept to its first \(payload.count) bytes (--max-message-bytes)", at: timestamp, emit)
         }
         if partial.opcode == .text && !truncated && partial.missingBytes == 0 && !partial.cutShort && (!partial.compressed || decompressed)
             && !UTF8Validation.isValid(payload) {

@@ -127,6 +127,9 @@ import Testing
             #expect(incomplete > 0 || lines.contains { $0["event"] as? String == "gap" }, "lost packets must be reported")
         } else {
             #expect(!lines.contains { $0["event"] as? String == "gap" }, "no gaps expected in \(capture.name)")
+            // Real peers that follow RFC 6455 and 7692: the protocol checker must find nothing.
+            let anomalies = lines.filter { $0["event"] as? String == "anomaly" }.map { $0["kind"] as? String ?? "?" }
+            #expect(anomalies.isEmpty, "\(capture.name): \(anomalies)")
         }
     }
 }

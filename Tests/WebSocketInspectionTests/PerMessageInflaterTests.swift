@@ -125,20 +125,38 @@ import Testing
         #expect(bomb.count < 200_000)
 
         let cap = 1 << 20
-        let inflater = PerMessageInflater(windowBits: 15, noContextTakeover: false, configuration: InflateConfiguration(maxMessageBytes: cap))
-        guard case .tooLarge(let producedAtLeast, let partial) = inflater.inflate(message: bomb) else {
+        let inflater = PerMessageInflater(
+            windowBits: 15, noContextTakeover: false,
+            configuration: InflateConfiguration(maxMessageBytes: cap, maxInflatedBytes: 2 << 20))
+        guard case .tooLarge(let producedAtLeast, let partial, exact: false) = inflater.inflate(message: bomb) else {
             Issue.record("expected tooLarge")
             return
         }
         #expect(partial.count == cap)
         #expect(partial.allSatisfy { $0 == 0 })
         #expect(producedAtLeast > cap)
-        // Inflation stopped one output step past the cap instead of producing 100 MB.
-        #expect(producedAtLeast <= cap + (64 << 10))
+        // Inflation stopped one output step past maxInflatedBytes instead of producing 100 MB.
+        #expect(producedAtLeast <= (2 << 20) + (64 << 10))
         // The buffer's capacity is up to the allocator, but it must stay near the cap, not near 100 MB.
         #expect(partial.capacity <= cap + (64 << 10))
         // The cut-short message leaves the window unknown, so later messages are refused.
         #expect(isFailed(inflater.inflate(message: [0xF2, 0x48, 0xCD, 0xC9, 0xC9, 0x07, 0x00])))
+    }
+
+    @Test func countsABombPastTheCapAndKeepsTheWindowForLaterMessages() throws {
+        let deflater = try PerMessageDeflater(compressionLevel: 9)
+        let zeros = [UInt8](repeating: 0, count: 1 << 20)
+        for _ in 0..<32 { try deflater.write(zeros) }
+        let bomb = try deflater.finishMessage()
+        let next = try deflater.compress(Array("after the bomb".utf8))
+        let inflater = PerMessageInflater(windowBits: 15, noContextTakeover: false, configuration: InflateConfiguration(maxMessageBytes: 1 << 20))
+        guard case .tooLarge(let produced, let partial, exact: true) = inflater.inflate(message: bomb) else {
+            Issue.record("expected an exact tooLarge")
+            return
+        }
+        #expect(produced == 32 << 20)
+        #expect(partial.count == 1 << 20)
+        #expect(inflater.inflate(message: next) == .inflated(Array("after the bomb".utf8)))
     }
 
     @Test func allowsAMessageOfExactlyTheCap() throws {
@@ -147,7 +165,7 @@ import Testing
         let exact = PerMessageInflater(windowBits: 15, noContextTakeover: true, configuration: InflateConfiguration(maxMessageBytes: 1000))
         #expect(exact.inflate(message: payload) == .inflated(message))
         let smaller = PerMessageInflater(windowBits: 15, noContextTakeover: true, configuration: InflateConfiguration(maxMessageBytes: 999))
-        #expect(smaller.inflate(message: payload) == .tooLarge(producedAtLeast: 1000, partial: Array(message.prefix(999))))
+        #expect(smaller.inflate(message: payload) == .tooLarge(producedAtLeast: 1000, partial: Array(message.prefix(999)), exact: true))
     }
 
     @Test func decodesEachDirectionWithItsOwnParameters() throws {

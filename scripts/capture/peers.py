@@ -100,6 +100,8 @@ def compression_kwargs(scenario, side):
         return {"compression": None, "extensions": [f]}
     if scenario == "browser-chromium-deflate":
         return {"compression": "deflate"}
+    if scenario == "deflate-bomb":
+        return {"compression": "deflate"}
     return {"compression": None}
 
 
@@ -133,6 +135,13 @@ async def server_handler(scenario, ws):
             except ConnectionClosed:
                 break
             await ws.send(bytes(reversed(msg)) if isinstance(msg, bytes) else msg)
+    elif scenario == "deflate-bomb":
+        # 64 MiB of zeros deflate to about 64 KB on the wire: a decompression bomb made by a real
+        # compressor, then an ordinary message that must still decode after it.
+        await ws.recv()
+        await ws.send(bytes(64 << 20))
+        await ws.send("after the bomb ✓")
+        await ws.wait_closed()
     elif scenario == "large":
         msg = await ws.recv()
         await ws.send(f"got {len(msg)} bytes sha256={hashlib.sha256(msg).hexdigest()}")
@@ -353,6 +362,11 @@ async def run_client(a):
         await client_binary(ws)
     elif s == "large":
         await client_large(ws)
+    elif s == "deflate-bomb":
+        await ws.send("send the bomb")
+        await ws.recv()
+        await ws.recv()
+        await ws.close(1000, "bomb done")
     elif s.startswith("deflate"):
         await client_deflate(ws, s)
     elif s.startswith("midstream"):

@@ -40,6 +40,7 @@ SCENARIOS = [
     ("deflate-fragmented", 9116, "lo", "127.0.0.1", "pcap", "peers"),
     ("midstream", 9117, "lo", "127.0.0.1", "pcap", "midstream"),
     ("midstream-deflate-nocontext", 9118, "lo", "127.0.0.1", "pcap", "midstream"),
+    ("deflate-bomb", 9119, "lo", "127.0.0.1", "pcap", "peers"),
 ]
 
 

@@ -21,6 +21,7 @@ Fields (see record.sh header for the full description):
 """
 
 import base64
+import hashlib
 import json
 import os
 import time
@@ -58,6 +59,10 @@ class TruthLog:
         self.fh.flush()
 
 
+# Payloads larger than this are logged as length + SHA-256 instead of base64.
+MAX_LOGGED_PAYLOAD = 8 << 20
+
+
 class FrameHook:
     """Wraps protocol.send_frame of one connection and logs messages."""
 
@@ -88,10 +93,17 @@ class FrameHook:
             "server": self.server,
             "from": self.role,
             "opcode": opname,
-            "data_b64": base64.b64encode(bytes(data)).decode(),
             "fragments": fragments,
             "compressed": self.compressed,
         }
+        data = bytes(data)
+        if len(data) > MAX_LOGGED_PAYLOAD:
+            # A decompression-bomb payload would make a truth file of hundreds of MB: log its
+            # length and digest instead of its bytes.
+            obj["length"] = len(data)
+            obj["data_sha256"] = hashlib.sha256(data).hexdigest()
+        else:
+            obj["data_b64"] = base64.b64encode(data).decode()
         obj.update(extra)
         obj.setdefault("auto", False)
         obj.update(
