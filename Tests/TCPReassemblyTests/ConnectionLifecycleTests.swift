@@ -74,6 +74,14 @@ struct ConnectionLifecycleTests {
         #expect(run.stream(1, .initiator) == "abc")
     }
 
+    @Test func oneFarFutureTimestampDoesNotKeepClosingLaterConnectionsAsIdle() {
+        var segments: [SegmentSpecification] = [.client(1001, "a", at: 0), .client(1, "b", at: 1e9, port: 2)]
+        for index in 0..<2500 { segments.append(.client(5001 + UInt32(index), "c", at: 1 + Double(index) / 1000, port: 3)) }
+        let run = ReassemblyRun(segments, configuration: TCPAssemblerConfiguration(idleTimeout: 300))
+        #expect(run.summary(of: run.events.prefix(run.eventsBeforeFinish)).filter { $0.hasPrefix("closed") } == ["closed 1 idle"])
+        #expect(run.stream(3, .initiator) == String(repeating: "c", count: 2500))
+    }
+
     @Test func connectionLimitEvictsTheLeastRecentlyActive() {
         let run = ReassemblyRun([
             .client(1000, flags: [.syn], port: 1), .client(1000, flags: [.syn], port: 2),
