@@ -18,7 +18,7 @@ public struct TCPAssembler {
     /// Recently closed 4-tuples and when they closed.
     private var closedConnections: [ConnectionKey: Timestamp] = [:]
     private var totalBufferedCost = 0
-    /// The latest packet time seen: "now" for idle flushing.
+    /// The latest packet time seen: the time of the closes reported by `finish`.
     private var now: Timestamp?
     private var lastIdleCheck = Timestamp.zero
     private var packetsSinceIdleCheck = 0
@@ -138,11 +138,12 @@ public struct TCPAssembler {
         }
         if current < timestamp { now = timestamp }
         packetsSinceIdleCheck += 1
-        let latest = now ?? timestamp
-        if packetsSinceIdleCheck >= Self.packetsBetweenIdleChecks || latest.elapsed(since: lastIdleCheck) > Self.idleCheckInterval {
+        // Idle checks measure from this packet's time, not the latest ever seen: one corrupt record
+        // with a far-future timestamp then costs one round of idle closes, not every later check.
+        if packetsSinceIdleCheck >= Self.packetsBetweenIdleChecks || timestamp.elapsed(since: lastIdleCheck) > Self.idleCheckInterval {
             packetsSinceIdleCheck = 0
-            lastIdleCheck = latest
-            flushIdleConnections(now: latest, emit)
+            lastIdleCheck = timestamp
+            flushIdleConnections(now: timestamp, emit)
         }
     }
 
