@@ -134,7 +134,7 @@ public struct JSONLinesFormatter {
         } else {
             JSONEncoding.appendKey("data", to: &output)
             output.append(UInt8(ascii: "\""))
-            output.append(contentsOf: Base64.encode(message.payload).utf8)
+            Base64.append(message.payload, to: &output)
             output.append(UInt8(ascii: "\""))
         }
     }

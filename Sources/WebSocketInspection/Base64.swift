@@ -62,4 +62,38 @@ public enum Base64 {
             }
         }
     }
+
+    /// Appends the padded base64 of `bytes` to `output` without an intermediate `String`: JSON
+    /// output of a large binary message would otherwise hold the text twice.
+    public static func append(_ bytes: [UInt8], to output: inout [UInt8]) {
+        let count = bytes.count
+        guard count > 0, let length = encodedLength(of: count) else { return }
+        let start = output.count
+        output.append(contentsOf: repeatElement(UInt8(ascii: "="), count: length))
+        bytes.withUnsafeBufferPointer { input in
+            alphabet.withUnsafeBufferPointer { table in
+                output.withUnsafeMutableBufferPointer { buffer in
+                    var written = start
+                    var index = 0
+                    while index + 3 <= count {
+                        let triple = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
+                        buffer[written] = table[Int(triple >> 18)]
+                        buffer[written + 1] = table[Int((triple >> 12) & 0x3F)]
+                        buffer[written + 2] = table[Int((triple >> 6) & 0x3F)]
+                        buffer[written + 3] = table[Int(triple & 0x3F)]
+                        written += 4
+                        index += 3
+                    }
+                    let rest = count - index
+                    if rest > 0 {
+                        let b1 = rest > 1 ? UInt32(input[index + 1]) : 0
+                        let triple = UInt32(input[index]) << 16 | b1 << 8
+                        buffer[written] = table[Int(triple >> 18)]
+                        buffer[written + 1] = table[Int((triple >> 12) & 0x3F)]
+                        if rest > 1 { buffer[written + 2] = table[Int((triple >> 6) & 0x3F)] }
+                    }
+                }
+            }
+        }
+    }
 }

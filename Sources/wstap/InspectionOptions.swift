@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ArgumentParser
 import Inspector
 import PacketCapture
@@ -17,6 +22,9 @@ struct InspectionOptions: ParsableArguments {
 
     @Flag(name: .long, help: "Do not look for WebSocket frames in connections whose handshake was not captured.")
     var noMidstream = false
+
+    @Flag(name: .long, help: "Print packet counts, events and peak memory to standard error at the end.")
+    var stats = false
 
     func validate() throws {
         guard maxMessageBytes > 0 else { throw ValidationError("--max-message-bytes must be positive") }
@@ -48,5 +56,34 @@ struct InspectionOptions: ParsableArguments {
         if statistics.malformed > 0 {
             Diagnostics.warning("\(statistics.malformed) packets could not be decoded (first: \(statistics.firstMalformedReason ?? "?"))")
         }
+    }
+
+    /// The `--stats` line: what was read and the process's peak resident memory.
+    func printStatistics(_ statistics: InspectorStatistics, events: Int) {
+        guard stats else { return }
+        var line = "wstap: stats: \(statistics.packets) packets, \(statistics.tcpSegments) TCP segments, "
+        line += "\(events) events, peak memory \(Self.peakResidentKiB().map(String.init) ?? "?") KiB\n"
+        line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    }
+
+    /// Peak resident memory of this program. On Linux from `VmHWM` in /proc/self/status, because
+    /// getrusage's ru_maxrss carries over the peak of the process that exec'd us.
+    static func peakResidentKiB() -> Int? {
+        #if os(Linux)
+        guard let file = fopen("/proc/self/status", "r") else { return nil }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 256)
+        while fgets(&buffer, Int32(buffer.count), file) != nil {
+            let line = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            if line.hasPrefix("VmHWM:") {
+                return Int(line.dropFirst(6).filter(\.isNumber))
+            }
+        }
+        return nil
+        #else
+        var usage = rusage()
+        getrusage(RUSAGE_SELF, &usage)
+        return Int(usage.ru_maxrss) / 1024
+        #endif
     }
 }

@@ -36,3 +36,13 @@ import Testing
         #expect(Base64.encode(bytes.lazy.map { $0 }) == Base64.encode(bytes))
     }
 }
+
+@Suite struct Base64AppendTests {
+    @Test(arguments: 0..<10)
+    func appendMatchesEncode(count: Int) {
+        let bytes = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        var output: [UInt8] = Array("prefix".utf8)
+        Base64.append(bytes, to: &output)
+        #expect(String(decoding: output, as: UTF8.self) == "prefix" + Base64.encode(bytes))
+    }
+}

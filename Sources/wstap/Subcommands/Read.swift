@@ -52,6 +52,7 @@ struct Read: ParsableCommand {
         inspector.finish()
         printer.flush()
         options.warnAboutStatistics(inspector.statistics, snapshotLength: source.snapshotLength)
+        options.printStatistics(inspector.statistics, events: printer.eventCount)
         switch readError {
         case nil:
             break
