@@ -23,7 +23,7 @@ extension ConnectionAnalyzer {
     func classify(isFinal: Bool, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
         var undecidedPrefix = false
         for side in [StreamSide.initiator, .responder] {
-            let bytes = pending[Int(side.rawValue)]
+            let bytes = pending[Int(side.rawValue)].bytes
             guard !bytes.isEmpty else { continue }
             let requestMatches = Self.requestMethods.map { Self.match(bytes, $0) }
             if requestMatches.contains(.yes) {
@@ -57,7 +57,7 @@ extension ConnectionAnalyzer {
             expectMasked: nil, allowCompression: true,
             maxPlausibleFrameLength: UInt64(max(configuration.maxMessageBytes, 1 << 24)))
         for side in [StreamSide.initiator, .responder] {
-            let bytes = pending[Int(side.rawValue)]
+            let bytes = pending[Int(side.rawValue)].bytes
             guard !bytes.isEmpty else { continue }
             let result = bytes.withUnsafeBytes { scanner.scan($0, isFinal: isFinal) }
             guard case .boundary(_, let chained, let masked) = result else { continue }
@@ -65,8 +65,9 @@ extension ConnectionAnalyzer {
             clientSide = masked ? side : Self.other(side)
             guard let clientSide else { return false }
             let confidence = chained >= 3 ? "high" : (chained == 2 ? "medium" : "low")
+            let firstSeen = pending.compactMap(\.firstTimestamp).min() ?? lastTimestamp
             let connectionInfo = WebSocketConnectionInfo(
-                connection: info.id, timestamp: lastTimestamp, client: endpoint(of: clientSide),
+                connection: info.id, timestamp: firstSeen, client: endpoint(of: clientSide),
                 server: endpoint(of: Self.other(clientSide)), handshake: false, confidence: confidence)
             // The extensions are unknown: allow permessage-deflate, and inflate each message on its
             // own, so that a message needing an uncaptured context fails instead of decoding wrongly.

@@ -22,7 +22,7 @@ extension ConnectionAnalyzer {
             return false
         case .head:
             guard !pending[index].isEmpty else { return false }
-            switch HTTPHeadParser.parseRequest(pending[index][...], maxHeadBytes: configuration.maxHeadBytes) {
+            switch HTTPHeadParser.parseRequest(pending[index].bytes[...], maxHeadBytes: configuration.maxHeadBytes) {
             case .needMoreData:
                 return false
             case .invalid, .tooLarge:
@@ -43,7 +43,7 @@ extension ConnectionAnalyzer {
             clientHTTP = remaining == taken ? .head : .body(remaining - taken)
             return taken > 0
         case .chunked(var skipper):
-            let (consumed, finished) = skipper.consume(pending[index][...])
+            let (consumed, finished) = skipper.consume(pending[index].bytes[...])
             pending[index].removeFirst(consumed)
             clientHTTP = finished ? .head : .chunked(skipper)
             return consumed > 0 || finished
@@ -59,7 +59,7 @@ extension ConnectionAnalyzer {
         case .head:
             // A response is read only once its request is known: the capture may show it first.
             guard !pending[index].isEmpty, let request = requestsAwaitingResponse.first else { return false }
-            switch HTTPHeadParser.parseResponse(pending[index][...], maxHeadBytes: configuration.maxHeadBytes) {
+            switch HTTPHeadParser.parseResponse(pending[index].bytes[...], maxHeadBytes: configuration.maxHeadBytes) {
             case .needMoreData:
                 return false
             case .invalid, .tooLarge:
@@ -100,7 +100,7 @@ extension ConnectionAnalyzer {
             serverHTTP = remaining == taken ? .head : .body(remaining - taken)
             return taken > 0
         case .chunked(var skipper):
-            let (consumed, finished) = skipper.consume(pending[index][...])
+            let (consumed, finished) = skipper.consume(pending[index].bytes[...])
             pending[index].removeFirst(consumed)
             serverHTTP = finished ? .head : .chunked(skipper)
             return consumed > 0 || finished

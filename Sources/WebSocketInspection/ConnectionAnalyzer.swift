@@ -18,7 +18,7 @@ public final class ConnectionAnalyzer {
     var clientSide: StreamSide?
     /// Bytes of each side held before the connection's kind is known, or while one side waits for
     /// the other (indexed by `StreamSide.rawValue`).
-    var pending: [[UInt8]] = [[], []]
+    var pending: [TimedByteBuffer] = [TimedByteBuffer(), TimedByteBuffer()]
     var lastTimestamp = Timestamp.zero
     /// Set once bytes were lost before the connection's kind was known.
     var lostData = false
@@ -87,7 +87,7 @@ public final class ConnectionAnalyzer {
             mode = .undecided
             lostData = true
             clientSide = nil
-            pending = [[], []]
+            pending = [TimedByteBuffer(), TimedByteBuffer()]
             clientHTTP = .head
             serverHTTP = .head
             requestsAwaitingResponse = []
@@ -125,12 +125,12 @@ public final class ConnectionAnalyzer {
             giveUp()
             return
         }
-        pending[index].append(contentsOf: bytes)
+        pending[index].append(bytes, at: timestamp)
     }
 
     func giveUp() {
         mode = .ignored
-        pending = [[], []]
+        pending = [TimedByteBuffer(), TimedByteBuffer()]
     }
 
     /// Switches to WebSocket decoding and hands each side's held bytes to its decoder.
@@ -149,10 +149,9 @@ public final class ConnectionAnalyzer {
         guard let clientSide else { return }
         for side in [clientSide, Self.other(clientSide)] {
             let held = pending[Int(side.rawValue)]
-            pending[Int(side.rawValue)] = []
-            if !held.isEmpty {
-                decoders[Int(direction(of: side).rawValue)].receive(held[...], at: lastTimestamp, emit)
-            }
+            pending[Int(side.rawValue)] = TimedByteBuffer()
+            let index = Int(direction(of: side).rawValue)
+            held.forEachPart { part, timestamp in decoders[index].receive(part, at: timestamp, emit) }
         }
     }
 }

@@ -41,7 +41,7 @@ public struct WebSocketStreamDecoder {
 
     /// Looking for a frame boundary after lost framing; holds bytes while scanning.
     private var resynchronizing = false
-    private var scanBuffer: [UInt8] = []
+    private var scanBuffer = TimedByteBuffer()
     /// True until the first boundary is found in a stream picked up mid-way (not after a gap).
     private var atStreamStart = false
     private var lastTimestamp = Timestamp.zero
@@ -76,7 +76,7 @@ public struct WebSocketStreamDecoder {
     public mutating func receive(_ bytes: ArraySlice<UInt8>, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
         lastTimestamp = timestamp
         if resynchronizing {
-            scanBuffer.append(contentsOf: bytes)
+            scanBuffer.append(bytes, at: timestamp)
             resynchronize(isFinal: false, emit)
             return
         }
@@ -89,7 +89,7 @@ public struct WebSocketStreamDecoder {
         emit(.gap(connection: connection, timestamp: timestamp, direction: direction, bytes: count))
         if resynchronizing {
             // Bytes held before the gap cannot chain with bytes after it.
-            scanBuffer.removeAll(keepingCapacity: true)
+            scanBuffer.removeAll()
             atStreamStart = false
             return
         }
@@ -102,7 +102,7 @@ public struct WebSocketStreamDecoder {
         frame = nil
         frameBuffer.removeAll(keepingCapacity: true)
         resynchronizing = true
-        scanBuffer.removeAll(keepingCapacity: true)
+        scanBuffer.removeAll()
     }
 
     /// The stream ended: report what is left unfinished.
@@ -143,7 +143,7 @@ public struct WebSocketStreamDecoder {
             abandonPartialMessage(at: timestamp, emit)
             frame = nil
             resynchronizing = true
-            scanBuffer.removeAll(keepingCapacity: true)
+            scanBuffer.removeAll()
         }
     }
 
@@ -355,18 +355,23 @@ public struct WebSocketStreamDecoder {
             expectMasked: direction == .clientToServer, allowCompression: compressionNegotiated,
             maxPlausibleFrameLength: UInt64(max(configuration.maxMessageBytes, 1 << 24)), trustsStart: atStreamStart)
         while true {
-            let result = scanBuffer.withUnsafeBytes { scanner.scan($0, isFinal: isFinal) }
+            let result = scanBuffer.bytes.withUnsafeBytes { scanner.scan($0, isFinal: isFinal) }
             switch result {
             case .boundary(let offset, _, _):
                 if offset > 0 {
                     anomaly("resynchronized", "skipped \(offset) bytes to the next frame boundary", at: lastTimestamp, emit)
                 }
-                let rest = scanBuffer[offset...]
-                scanBuffer = []
+                let held = scanBuffer
+                scanBuffer = TimedByteBuffer()
                 resynchronizing = false
                 atStreamStart = false
                 parser.resynchronize()
-                parseFrames(rest, at: lastTimestamp, emit)
+                held.forEachPart(from: offset) { part, timestamp in
+                    // A later part may find the parser desynchronized again (an invalid header):
+                    // then it goes back to scanning, with the times kept.
+                    if resynchronizing { scanBuffer.append(part, at: timestamp) } else { parseFrames(part, at: timestamp, emit) }
+                }
+                if resynchronizing && !scanBuffer.isEmpty { continue }
                 return
             case .needMoreBytes(let discardable):
                 if scanBuffer.count >= configuration.maxResynchronizationBytes {
@@ -378,7 +383,7 @@ public struct WebSocketStreamDecoder {
                 if discardable > 0 { scanBuffer.removeFirst(discardable) }
                 if isFinal && !scanBuffer.isEmpty {
                     anomaly("unparsed_bytes", "\(scanBuffer.count) bytes at the end of the stream hold no complete frame", at: lastTimestamp, emit)
-                    scanBuffer = []
+                    scanBuffer = TimedByteBuffer()
                 }
                 return
             }

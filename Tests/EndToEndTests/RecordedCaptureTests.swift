@@ -26,6 +26,11 @@ import Testing
 
     /// One message as the peer logged it or as wstap printed it.
     struct Message: Equatable, CustomStringConvertible {
+        static func == (lhs: Message, rhs: Message) -> Bool {
+            (lhs.opcode, lhs.payload, lhs.closeCode, lhs.frames, lhs.lengthOnly)
+                == (rhs.opcode, rhs.payload, rhs.closeCode, rhs.frames, rhs.lengthOnly)
+        }
+
         var opcode: String
         var payload: Data
         var closeCode: Int?
@@ -33,6 +38,9 @@ import Testing
         var frames: Int
         /// For payloads too large to log or print (a decompression bomb): the length alone is compared.
         var lengthOnly: Int? = nil
+        /// When the sender handed it to its socket (truth) or when the packet completing it was
+        /// captured (wstap): not compared for equality, only for being close.
+        var time: Double = 0
         var description: String {
             "\(opcode) \(payload.count) B in \(frames) frame(s) \(String(decoding: payload.prefix(40), as: UTF8.self).debugDescription)"
         }
@@ -58,7 +66,7 @@ import Testing
             let lengthOnly = object["data_sha256"] == nil ? nil : object["length"] as? Int
             result[key, default: []].append(Message(
                 opcode: opcode, payload: lengthOnly == nil ? payload : Data(), closeCode: opcode == "close" ? code : nil,
-                frames: object["fragments"] as? Int ?? 1, lengthOnly: lengthOnly))
+                frames: object["fragments"] as? Int ?? 1, lengthOnly: lengthOnly, time: object["ts"] as? Double ?? 0))
         }
         return result
     }
@@ -84,7 +92,8 @@ import Testing
             let truncated = line["truncated"] as? Bool == true
             result[key, default: []].append(Message(
                 opcode: opcode, payload: truncated ? Data() : wireBytes, closeCode: line["code"] as? Int,
-                frames: line["frames"] as? Int ?? 0, lengthOnly: truncated ? line["length"] as? Int : nil))
+                frames: line["frames"] as? Int ?? 0, lengthOnly: truncated ? line["length"] as? Int : nil,
+                time: line["ts"] as? Double ?? 0))
         }
         return (result, incomplete)
     }
@@ -122,6 +131,12 @@ import Testing
             got = Array(got.prefix(sent.count))
             for (index, pair) in zip(got, sent).enumerated() where pair.0 != pair.1 {
                 Issue.record("\(capture.name) \(key) message \(index): decoded \(pair.0), sent \(pair.1)")
+                break
+            }
+            // Each message carries the time of the packet that completed it: within a second of
+            // the moment the peer sent it (the peers ran on the capturing host).
+            for (index, pair) in zip(got, sent).enumerated() where abs(pair.0.time - pair.1.time) > 1 {
+                Issue.record("\(capture.name) \(key) message \(index): time \(pair.0.time), sent at \(pair.1.time)")
                 break
             }
         }
