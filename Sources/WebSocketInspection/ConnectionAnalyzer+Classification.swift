@@ -69,8 +69,8 @@ extension ConnectionAnalyzer {
             let connectionInfo = WebSocketConnectionInfo(
                 connection: info.id, timestamp: firstSeen, client: endpoint(of: clientSide),
                 server: endpoint(of: Self.other(clientSide)), handshake: false, confidence: confidence)
-            // The extensions are unknown: allow permessage-deflate, and inflate each message on its
-            // own, so that a message needing an uncaptured context fails instead of decoding wrongly.
+            // The extensions are unknown: allow permessage-deflate; the decoders inflate what the
+            // captured part of the window allows and report the rest (never wrong bytes).
             startWebSocket(connectionInfo, compression: .assumedWithoutHandshake, atFrameBoundary: false, emit)
             return true
         }
@@ -79,9 +79,7 @@ extension ConnectionAnalyzer {
 }
 
 extension PerMessageDeflateParameters {
-    /// What to assume when the handshake was not seen: permessage-deflate may be on, and every
-    /// message is inflated on its own (as if no context takeover), so that messages which need an
-    /// uncaptured window fail loudly rather than decode to wrong bytes.
-    static let assumedWithoutHandshake = PerMessageDeflateParameters(
-        clientNoContextTakeover: true, serverNoContextTakeover: true)
+    /// What to assume when the handshake was not seen: permessage-deflate may be on, with context
+    /// takeover (the default), so that the loss of a message's window is taken into account.
+    static let assumedWithoutHandshake = PerMessageDeflateParameters()
 }

@@ -17,6 +17,11 @@ public struct WebSocketStreamDecoder {
     private var contextTakeover = false
     /// A compressed message was lost or could not be inflated while `contextTakeover` holds.
     private var contextLost = false
+    /// Without a captured handshake the sender's window is unknown from the start: after a message
+    /// fails, start afresh with the next one; after one inflates, keep its window, since any
+    /// reference it can satisfy points at the same bytes the sender had (never wrong bytes, and
+    /// more messages decoded than inflating each one alone).
+    private let guessesContext: Bool
     private var sawCompressedMessage = false
 
     private var parser = WebSocketFrameParser()
@@ -55,6 +60,7 @@ public struct WebSocketStreamDecoder {
         connection: Int, direction: WebSocketDirection, configuration: InspectionConfiguration,
         compression: PerMessageDeflateParameters?, startsAtFrameBoundary: Bool = true
     ) {
+        self.guessesContext = !startsAtFrameBoundary
         self.connection = connection
         self.direction = direction
         self.configuration = configuration
@@ -64,7 +70,7 @@ public struct WebSocketStreamDecoder {
             contextTakeover = !(client ? compression.clientNoContextTakeover : compression.serverNoContextTakeover)
             inflater = PerMessageInflater(
                 windowBits: client ? compression.clientMaxWindowBits : compression.serverMaxWindowBits,
-                noContextTakeover: client ? compression.clientNoContextTakeover : compression.serverNoContextTakeover,
+                noContextTakeover: guessesContext ? false : !contextTakeover,
                 configuration: InflateConfiguration(
                     maxMessageBytes: configuration.maxMessageBytes, maxInflatedBytes: configuration.maxInflatedBytes))
         }
@@ -343,6 +349,10 @@ public struct WebSocketStreamDecoder {
     /// With context takeover, a lost or undecodable compressed message leaves the sender's window
     /// unknown: every later compressed message in this direction is reported, never guessed.
     private mutating func loseCompressionContext(at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+        if guessesContext {
+            inflater?.reset()
+            return
+        }
         guard inflater != nil, contextTakeover, !contextLost else { return }
         contextLost = true
         anomaly("compression_context_lost", "later compressed messages from the \(direction.senderName) cannot be inflated (context takeover)", at: timestamp, emit)

@@ -84,7 +84,7 @@ SMALL_SERVER = ["hi", "réponse ✓", ascii_text(200, 8)]
 
 
 def compression_kwargs(scenario, side):
-    if scenario in ("deflate-default", "deflate-fragmented"):
+    if scenario in ("deflate-default", "deflate-fragmented", "midstream-deflate-context"):
         return {"compression": "deflate"}
     if scenario in ("deflate-no-context", "midstream-deflate-nocontext"):
         if side == "client":

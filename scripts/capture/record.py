@@ -41,6 +41,7 @@ SCENARIOS = [
     ("midstream", 9117, "lo", "127.0.0.1", "pcap", "midstream"),
     ("midstream-deflate-nocontext", 9118, "lo", "127.0.0.1", "pcap", "midstream"),
     ("deflate-bomb", 9119, "lo", "127.0.0.1", "pcap", "peers"),
+    ("midstream-deflate-context", 9120, "lo", "127.0.0.1", "pcap", "midstream"),
 ]
 
 
@@ -252,6 +253,8 @@ HOW = {
     "deflate-fragmented": "permessage-deflate, messages sent fragmented",
     "midstream": "tcpdump started after handshake + 3 exchanges (before_capture lines)",
     "midstream-deflate-nocontext": "as midstream, permessage-deflate no context takeover",
+    "deflate-bomb": "websockets server sends 64 MiB of zeros with permessage-deflate (~65 KB on the wire), then a text; truth logs length + SHA-256 for payloads over 8 MiB",
+    "midstream-deflate-context": "as midstream, permessage-deflate with context takeover: messages that refer to uncaptured history cannot be inflated (see .subsequence)",
     "reordered-duplicated": "mangle.py reorder of concurrent.pcap (window 5, seed 6455, ~10% dups)",
     "lost-packets": "mangle.py drop of binary.pcap: 3 client->server data packets removed",
 }
