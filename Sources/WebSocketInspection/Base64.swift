@@ -30,69 +30,52 @@ public enum Base64 {
         return Array(bytes).withUnsafeBufferPointer { encodeContiguous($0) }
     }
 
-    /// Encodes three bytes per step by index, no per-byte optionals: the JSON sinks run every
-    /// binary payload through this.
+    /// Encodes into a `String` built in place.
     private static func encodeContiguous(_ input: UnsafeBufferPointer<UInt8>) -> String {
-        let count = input.count
-        guard count > 0, let length = encodedLength(of: count) else { return "" }
+        guard input.count > 0, let length = encodedLength(of: input.count) else { return "" }
         return String(unsafeUninitializedCapacity: length) { output in
-            alphabet.withUnsafeBufferPointer { table in
-                var read = 0
-                var written = 0
-                while count - read >= 3 {
-                    let triple = UInt32(input[read]) << 16 | UInt32(input[read + 1]) << 8 | UInt32(input[read + 2])
-                    output[written] = table[Int(triple >> 18)]
-                    output[written + 1] = table[Int((triple >> 12) & 0x3F)]
-                    output[written + 2] = table[Int((triple >> 6) & 0x3F)]
-                    output[written + 3] = table[Int(triple & 0x3F)]
-                    read += 3
-                    written += 4
-                }
-                let remaining = count - read
-                if remaining > 0 {
-                    let second = remaining == 2 ? UInt32(input[read + 1]) : 0
-                    let triple = UInt32(input[read]) << 16 | second << 8
-                    output[written] = table[Int(triple >> 18)]
-                    output[written + 1] = table[Int((triple >> 12) & 0x3F)]
-                    output[written + 2] = remaining == 2 ? table[Int((triple >> 6) & 0x3F)] : UInt8(ascii: "=")
-                    output[written + 3] = UInt8(ascii: "=")
-                    written += 4
-                }
-                return written
-            }
+            encode(input, into: output)
+            return length
         }
     }
 
     /// Appends the padded base64 of `bytes` to `output` without an intermediate `String`: JSON
     /// output of a large binary message would otherwise hold the text twice.
     public static func append(_ bytes: [UInt8], to output: inout [UInt8]) {
-        let count = bytes.count
-        guard count > 0, let length = encodedLength(of: count) else { return }
+        guard bytes.count > 0, let length = encodedLength(of: bytes.count) else { return }
         let start = output.count
         output.append(contentsOf: repeatElement(UInt8(ascii: "="), count: length))
         bytes.withUnsafeBufferPointer { input in
-            alphabet.withUnsafeBufferPointer { table in
-                output.withUnsafeMutableBufferPointer { buffer in
-                    var written = start
-                    var index = 0
-                    while index + 3 <= count {
-                        let triple = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
-                        buffer[written] = table[Int(triple >> 18)]
-                        buffer[written + 1] = table[Int((triple >> 12) & 0x3F)]
-                        buffer[written + 2] = table[Int((triple >> 6) & 0x3F)]
-                        buffer[written + 3] = table[Int(triple & 0x3F)]
-                        written += 4
-                        index += 3
-                    }
-                    let rest = count - index
-                    if rest > 0 {
-                        let b1 = rest > 1 ? UInt32(input[index + 1]) : 0
-                        let triple = UInt32(input[index]) << 16 | b1 << 8
-                        buffer[written] = table[Int(triple >> 18)]
-                        buffer[written + 1] = table[Int((triple >> 12) & 0x3F)]
-                        if rest > 1 { buffer[written + 2] = table[Int((triple >> 6) & 0x3F)] }
-                    }
-                }
+            output.withUnsafeMutableBufferPointer { buffer in
+                encode(input, into: UnsafeMutableBufferPointer(rebasing: buffer[start..<(start + length)]))
+            }
+        }
+    }
+
+    /// The one encoding loop: three bytes per step by index, no per-byte optionals, since the JSON
+    /// sinks run every binary payload through it. `output` holds exactly the encoded length.
+    private static func encode(_ input: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>) {
+        let count = input.count
+        alphabet.withUnsafeBufferPointer { table in
+            var read = 0
+            var written = 0
+            while count - read >= 3 {
+                let triple = UInt32(input[read]) << 16 | UInt32(input[read + 1]) << 8 | UInt32(input[read + 2])
+                output[written] = table[Int(triple >> 18)]
+                output[written + 1] = table[Int((triple >> 12) & 0x3F)]
+                output[written + 2] = table[Int((triple >> 6) & 0x3F)]
+                output[written + 3] = table[Int(triple & 0x3F)]
+                read += 3
+                written += 4
+            }
+            let remaining = count - read
+            if remaining > 0 {
+                let second = remaining == 2 ? UInt32(input[read + 1]) : 0
+                let triple = UInt32(input[read]) << 16 | second << 8
+                output[written] = table[Int(triple >> 18)]
+                output[written + 1] = table[Int((triple >> 12) & 0x3F)]
+                output[written + 2] = remaining == 2 ? table[Int((triple >> 6) & 0x3F)] : UInt8(ascii: "=")
+                output[written + 3] = UInt8(ascii: "=")
             }
         }
     }

@@ -222,15 +222,7 @@ public enum HTTPHeadParser {
     }
 
     private static func isValidUTF8(_ bytes: Line) -> Bool {
-        var iterator = bytes.makeIterator()
-        var decoder = UTF8()
-        while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue: continue
-            case .emptyInput: return true
-            case .error: return false
-            }
-        }
+        UTF8Validation.isValid(bytes)
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool {
