@@ -37,9 +37,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "PacketDecodingTests", dependencies: ["PacketDecoding", "PacketCapture"]),
-        .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "PacketDecoding"]),
-        .testTarget(name: "WebSocketInspectionTests", dependencies: ["WebSocketInspection", "PacketDecoding", "TCPReassembly"]),
+        // Helpers shared by the test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "PacketDecodingTests", dependencies: ["PacketDecoding", "PacketCapture", "TestSupport"]),
+        .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "PacketDecoding", "TestSupport"]),
+        .testTarget(name: "WebSocketInspectionTests", dependencies: ["WebSocketInspection", "PacketDecoding", "TCPReassembly", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["wstap"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 import PacketDecoding
 @testable import WebSocketInspection
@@ -112,23 +113,10 @@ import PacketDecoding
     }
 
     @Test func randomBytesGiveNoBoundary() {
-        var generator = SystemRandomNumberGeneratorWithSeed(seed: 42)
+        var generator = SplitMix64(seed: 42)
         let noise = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let scanner = FrameBoundaryScanner(expectMasked: true, allowCompression: false, maxPlausibleFrameLength: 1 << 16)
         let result = noise.withUnsafeBytes { scanner.scan($0, isFinal: true) }
         if case .boundary(_, let chained, _) = result { #expect(chained >= 2) }
-    }
-}
-
-/// A small deterministic generator (SplitMix64) so that "random" test input is the same every run.
-struct SystemRandomNumberGeneratorWithSeed: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e3779b97f4a7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58476d1ce4e5b9
-        z = (z ^ (z >> 27)) &* 0x94d049bb133111eb
-        return z ^ (z >> 31)
     }
 }
