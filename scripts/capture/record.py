@@ -40,6 +40,7 @@ SCENARIOS = [
     ("deflate-fragmented", 9116, "lo", "127.0.0.1", "pcap", "peers"),
     ("midstream", 9117, "lo", "127.0.0.1", "pcap", "midstream"),
     ("midstream-deflate-nocontext", 9118, "lo", "127.0.0.1", "pcap", "midstream"),
+    ("auth-headers", 9119, "lo", "127.0.0.1", "pcap", "peers"),
 ]
 
 
@@ -251,6 +252,7 @@ HOW = {
     "deflate-fragmented": "permessage-deflate, messages sent fragmented",
     "midstream": "tcpdump started after handshake + 3 exchanges (before_capture lines)",
     "midstream-deflate-nocontext": "as midstream, permessage-deflate no context takeover",
+    "auth-headers": "websockets client with Cookie/Authorization (additional_headers), server Set-Cookie and subprotocol chat.v1; pings with payloads",
     "reordered-duplicated": "mangle.py reorder of concurrent.pcap (window 5, seed 6455, ~10% dups)",
     "lost-packets": "mangle.py drop of binary.pcap: 3 client->server data packets removed",
 }
