@@ -40,7 +40,7 @@ let package = Package(
         .testTarget(name: "PacketDecodingTests", dependencies: ["PacketDecoding", "PacketCapture"]),
         .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "PacketDecoding"]),
         .testTarget(name: "WebSocketInspectionTests", dependencies: ["WebSocketInspection", "PacketDecoding", "TCPReassembly"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["wstap"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["wstap", "SessionFormats", "WebSocketInspection"]),
     ],
     swiftLanguageModes: [.v6]
 )
