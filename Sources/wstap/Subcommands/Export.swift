@@ -18,14 +18,9 @@ struct Export: ParsableCommand {
               wstap export capture.pcap --format har --redact -o shareable.har
               wstap export capture.pcap --format har | jq '.log.entries[]._webSocketMessages | length'
 
-            har: one entry per WebSocket connection with the handshake request and response, and its
-            text and binary messages in `_webSocketMessages` (Chrome DevTools' format: open it with
-            Network → Import HAR). Ping, pong and close frames are not listed, as in Chrome's exports.
-            --redact replaces the values of Cookie, Authorization, Proxy-Authorization and Set-Cookie
-            headers, and of the cookies arrays, with "[redacted]" (message payloads are not changed).
+            har: one entry per WebSocket connection with the handshake request and response, and its text and binary messages in `_webSocketMessages` (Chrome DevTools' format: open it with Network → Import HAR). Ping, pong and close frames are not listed, as in Chrome's exports. --redact replaces the values of Cookie, Authorization, Proxy-Authorization and Set-Cookie headers, and of the cookies arrays, with "[redacted]" (message payloads are not changed).
 
-            Exit status: 0 when the file was exported, 1 when it could not be read or written, 64 for a
-            usage error.
+            Exit status: 0 when the file was exported, 1 when it could not be read or written, 64 for a usage error.
             """
     )
 

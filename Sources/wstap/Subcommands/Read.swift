@@ -19,14 +19,9 @@ struct Read: ParsableCommand {
               wstap read big.pcap --conn 17 --from server --pretty
               wstap read big.pcap --grep '"error"' --format jsonl
 
-            --conn keeps the whole life of the chosen connections; --grep and --from choose among their
-            messages (open, close, gap and anomaly lines of those connections are always kept).
-            --grep matches text messages as UTF-8 text and every other payload as its bytes read as
-            Latin-1 (one character per byte), so '\\x00\\x01' finds bytes in binary frames.
-            Colours appear only on a terminal (--color, NO_COLOR).
+            --conn keeps the whole life of the chosen connections; --grep and --from choose among their messages (open, close, gap and anomaly lines of those connections are always kept). --grep matches text messages as UTF-8 text and every other payload as its bytes read as Latin-1 (one character per byte), so '\\x00\\x01' finds bytes in binary frames. Colours appear only on a terminal (--color, NO_COLOR).
 
-            Exit status: 0 when the file was read (warnings such as a file cut mid-record do not change
-            it), 1 when it could not be read at all, 64 for a usage error.
+            Exit status: 0 when the file was read (warnings such as a file cut mid-record do not change it), 1 when it could not be read at all, 64 for a usage error.
             """
     )
 

@@ -15,13 +15,7 @@ struct Sessions: ParsableCommand {
 
             Then look at one connection in full:   wstap read big.pcap --conn 17
 
-            The table shows, per connection: #N (the number read --conn takes), endpoints, path, start
-            time (UTC), duration, messages and bytes each way (after decompression), the average
-            ping→pong round trip, the close code a browser would report (and who closed first), and
-            anomaly counts by kind. --details adds the negotiated subprotocol and extensions, wire
-            bytes and compression, min/avg/max round trips, both close frames, the browser readyState
-            timeline (CONNECTING → OPEN → CLOSING → CLOSED) and where a browser would fire `error`.
-            Upgrades the server refused are listed after the table.
+            The table shows, per connection: #N (the number read --conn takes), endpoints, path, start time (UTC), duration, messages and bytes each way (after decompression), the average ping→pong round trip, the close code a browser would report (and who closed first), and anomaly counts by kind. --details adds the negotiated subprotocol and extensions, wire bytes and compression, min/avg/max round trips, both close frames, the browser readyState timeline (CONNECTING → OPEN → CLOSING → CLOSED) and where a browser would fire `error`. Upgrades the server refused are listed after the table.
 
             Exit status: 0 when the file was read, 1 when it could not be read, 64 for a usage error.
             """
