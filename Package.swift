@@ -42,7 +42,7 @@ let package = Package(
         .testTarget(name: "PacketDecodingTests", dependencies: ["PacketDecoding", "PacketCapture", "TestSupport"]),
         .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "PacketDecoding", "TestSupport"]),
         .testTarget(name: "WebSocketInspectionTests", dependencies: ["WebSocketInspection", "PacketDecoding", "TCPReassembly", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["wstap"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["wstap", "SessionFormats", "WebSocketInspection"]),
     ],
     swiftLanguageModes: [.v6]
 )

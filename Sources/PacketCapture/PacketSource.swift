@@ -59,6 +59,14 @@ public final class PacketSource {
         Int(pcap_snapshot(handle))
     }
 
+    /// How far into the file libpcap has read, in bytes: with the file's size, the progress of an
+    /// offline read. Nil when it cannot be told (e.g. a pipe).
+    public var fileOffset: Int64? {
+        guard let file = pcap_file(handle) else { return nil }
+        let offset = ftello(file)
+        return offset >= 0 ? Int64(offset) : nil
+    }
+
     /// Keeps only the packets matching a BPF expression in tcpdump syntax, e.g. `tcp port 8080`.
     public func setFilter(_ expression: String) throws(CaptureError) {
         var program = bpf_program()

@@ -9,6 +9,12 @@ public struct DirectionTotals: Sendable, Equatable {
     /// Payload bytes after decompression.
     public var payloadBytes: UInt64 = 0
     public var gapBytes: UInt64 = 0
+    /// Text and binary messages (the rest are ping, pong, close and reserved opcodes).
+    public var dataMessages = 0
+    /// Messages sent with permessage-deflate (RSV1).
+    public var compressedMessages = 0
+    /// Separate `gap` events (lost stretches of TCP data).
+    public var gaps = 0
     public init() {}
 }
 
@@ -17,8 +23,18 @@ public struct RecordedConnection: Sendable {
     public var info: WebSocketConnectionInfo
     /// Every message in capture order (empty when the recorder does not keep messages).
     public var messages: [WebSocketMessage] = []
+    /// The first `SessionRecorder.maxAnomaliesPerConnection` anomalies; `anomalyCounts` counts all.
     public var anomalies: [InspectorAnomaly] = []
+    /// Every anomaly kind seen on the connection and how often.
+    public var anomalyCounts: [String: Int] = [:]
     public var close: ConnectionClose?
+    /// Ping → pong round trips, matched by payload.
+    public var roundTrips = RoundTripStatistics()
+    /// The close frames of the closing handshake: the first is who closed first, the second the
+    /// answer (further close frames are protocol violations and reported as anomalies).
+    public var closeFrames: [CloseFrameRecord] = []
+    /// Where a browser client would have fired `error` (nil: it would not have).
+    public var browserError: BrowserErrorEvent?
     public var fromClient = DirectionTotals()
     public var fromServer = DirectionTotals()
     /// Time of the last event seen on the connection.
@@ -43,9 +59,22 @@ public final class SessionRecorder {
     public private(set) var refused: [RefusedUpgrade] = []
     /// Anomalies that belong to no connection (e.g. a global reassembly limit).
     public private(set) var globalAnomalies: [InspectorAnomaly] = []
+    /// Anomalies kept per connection (default 100) and in `globalAnomalies`; beyond it they are
+    /// only counted, so that a hostile capture cannot grow the overview without bound.
+    public let maxAnomaliesPerConnection: Int
 
-    public init(keepsMessages: Bool) {
+    public init(keepsMessages: Bool, maxAnomaliesPerConnection: Int = 100) {
         self.keepsMessages = keepsMessages
+        self.maxAnomaliesPerConnection = maxAnomaliesPerConnection
+    }
+
+    /// The capture ended: settles what can only be known then (pings never answered, a connection
+    /// that ended without a closing handshake).
+    public func finish() {
+        for position in connections.indices {
+            connections[position].roundTrips.finish()
+            connections[position].settleAbnormalClosure()
+        }
     }
 
     public func record(_ event: InspectorEvent) {
@@ -61,21 +90,44 @@ public final class SessionRecorder {
                 totals.messages += 1
                 totals.wireBytes += message.wireLength
                 totals.payloadBytes += message.length
+                if message.opcode == .text || message.opcode == .binary { totals.dataMessages += 1 }
+                if message.compressed { totals.compressedMessages += 1 }
                 if message.direction == .clientToServer { connection.fromClient = totals } else { connection.fromServer = totals }
                 if keepsMessages { connection.messages.append(message) }
+                connection.roundTrips.record(message)
+                if message.opcode == .close && connection.closeFrames.count < 2 {
+                    connection.closeFrames.append(CloseFrameRecord(
+                        direction: message.direction, timestamp: message.timestamp, code: message.closeCode,
+                        reason: message.closeReason ?? ""))
+                }
             }
         case .gap(let connection, let timestamp, let direction, let bytes):
             update(connection, timestamp) {
-                if direction == .clientToServer { $0.fromClient.gapBytes += bytes } else { $0.fromServer.gapBytes += bytes }
+                if direction == .clientToServer {
+                    $0.fromClient.gapBytes += bytes
+                    $0.fromClient.gaps += 1
+                } else {
+                    $0.fromServer.gapBytes += bytes
+                    $0.fromServer.gaps += 1
+                }
             }
         case .anomaly(let anomaly):
             guard let connection = anomaly.connection, index[connection] != nil else {
-                globalAnomalies.append(anomaly)
+                if globalAnomalies.count < maxAnomaliesPerConnection { globalAnomalies.append(anomaly) }
                 return
             }
-            update(connection, anomaly.timestamp) { $0.anomalies.append(anomaly) }
+            update(connection, anomaly.timestamp) { connection in
+                if connection.anomalies.count < maxAnomaliesPerConnection { connection.anomalies.append(anomaly) }
+                connection.anomalyCounts[anomaly.kind, default: 0] += 1
+                if connection.browserError == nil && BrowserFailure.failsBrowser(anomaly) {
+                    connection.browserError = BrowserErrorEvent(timestamp: anomaly.timestamp, cause: anomaly.kind)
+                }
+            }
         case .close(let close):
-            update(close.connection, close.timestamp) { $0.close = close }
+            update(close.connection, close.timestamp) {
+                $0.close = close
+                $0.settleAbnormalClosure()
+            }
         }
     }
 

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 import PacketDecoding
 import WebSocketInspection
 
@@ -11,12 +12,52 @@ import WebSocketInspection
 public struct TextFormatter {
     /// Characters of payload shown per message line (default 96).
     public var maxPreviewCharacters: Int
+    /// Colours by direction and kind (only on a terminal; see `TerminalStyle`).
+    public var style: TerminalStyle
+    /// Show text payloads that are JSON objects or arrays indented on the lines after the message.
+    public var prettyJSON: Bool
+    /// Largest payload pretty-printed (default 1 MiB); bigger ones keep the one-line preview.
+    public var maxPrettyBytes: Int
 
-    public init(maxPreviewCharacters: Int = 96) {
+    public init(maxPreviewCharacters: Int = 96, style: TerminalStyle = .plain, prettyJSON: Bool = false, maxPrettyBytes: Int = 1 << 20) {
         self.maxPreviewCharacters = maxPreviewCharacters
+        self.style = style
+        self.prettyJSON = prettyJSON
+        self.maxPrettyBytes = maxPrettyBytes
     }
 
     public func format(_ event: InspectorEvent) -> String {
+        let line = formatLine(event)
+        switch event {
+        case .open: return style.open(line)
+        case .refused, .gap, .anomaly: return style.problem(line)
+        case .close: return style.closing(line)
+        case .message(let message):
+            if message.opcode == .close { return style.closing(line) }
+            var text = style.direction(line, message.direction)
+            if prettyJSON, let pretty = prettyPrinted(message) {
+                for prettyLine in pretty.split(separator: "\n", omittingEmptySubsequences: false) {
+                    text += "\n" + style.direction("    " + prettyLine, message.direction)
+                }
+            }
+            return text
+        }
+    }
+
+    /// The payload indented, when it is a JSON object or array in a complete text message.
+    private func prettyPrinted(_ message: WebSocketMessage) -> String? {
+        guard message.opcode == .text, !message.truncated, !message.isIncomplete, message.payload.count <= maxPrettyBytes,
+            !message.compressed || message.decompressed,
+            let first = message.payload.first(where: { $0 != 0x20 && $0 != 0x0a && $0 != 0x0d && $0 != 0x09 }),
+            first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
+        else { return nil }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(message.payload)),
+            let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private func formatLine(_ event: InspectorEvent) -> String {
         switch event {
         case .open(let info):
             var line = "\(Self.time(info.timestamp)) #\(info.connection) open \(info.client) → \(info.server)"

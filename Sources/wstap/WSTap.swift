@@ -6,6 +6,13 @@ struct WSTap: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wstap",
         abstract: "Inspect, decode and replay WebSocket traffic from pcap/pcapng files and live interfaces.",
-        subcommands: [Read.self]
+        discussion: """
+            Start with the overview, then look at one connection:
+              wstap sessions capture.pcap
+              wstap read capture.pcap --conn 3
+
+            Shell completion: wstap --generate-completion-script bash|zsh|fish
+            """,
+        subcommands: [Read.self, Sessions.self, Export.self]
     )
 }

@@ -107,6 +107,12 @@ def compression_kwargs(scenario, side):
 
 NCONN = {"concurrent": 5}
 
+# auth-headers: secrets a HAR export must be able to redact (Cookie, Authorization, Set-Cookie)
+AUTH_PATH = "/feed?room=42&user=alice"
+AUTH_HEADERS = {"Cookie": "session=s3cr3t-cookie-value; theme=dark", "Authorization": "Bearer s3cr3t-bearer-token"}
+AUTH_SET_COOKIE = "sid=s3cr3t-set-cookie-value; Path=/; HttpOnly"
+AUTH_SUBPROTOCOL = "chat.v1"
+
 # --------------------------------------------------------------------------
 # server
 
@@ -226,9 +232,16 @@ async def run_server(a):
             return resp
         return None
 
+    def process_response(conn, request, response):
+        if a.scenario == "auth-headers":
+            response.headers["Set-Cookie"] = AUTH_SET_COOKIE
+        return None
+
     kw = compression_kwargs(a.scenario, "server")
+    if a.scenario == "auth-headers":
+        kw["subprotocols"] = [AUTH_SUBPROTOCOL]
     async with serve(handler, a.host, a.port, ping_interval=None, max_size=None,
-                     process_request=process_request, **kw):
+                     process_request=process_request, process_response=process_response, **kw):
         open(a.ready, "w").close()
         await done.wait()
         await asyncio.sleep(0.3)
@@ -250,8 +263,13 @@ def bound_socket(host, port, lport):
 async def open_client(a, log, idx=0, path="/"):
     host = f"[{a.host}]" if ":" in a.host else a.host
     sock = bound_socket(a.host, a.port, a.lport + idx)
+    kw = compression_kwargs(a.scenario, "client")
+    if a.scenario == "auth-headers":
+        path = AUTH_PATH
+        kw["additional_headers"] = AUTH_HEADERS
+        kw["subprotocols"] = [AUTH_SUBPROTOCOL]
     ws = await connect(f"ws://{host}:{a.port}{path}", sock=sock, ping_interval=None,
-                       max_size=None, **compression_kwargs(a.scenario, "client"))
+                       max_size=None, **kw)
     FrameHook(log, ws.protocol, role="client",
               client=fmt_endpoint(ws.local_address), server=fmt_endpoint(ws.remote_address),
               extensions_header=extensions_header(ws.response.headers))
@@ -316,6 +334,21 @@ async def client_small(ws, n=3):
     await ws.close(1000, "small done")
 
 
+async def client_auth(ws):
+    """Authenticated feed: text and binary both ways, two pings with distinct payloads, then close."""
+    await ws.send('{"subscribe": "room-42"}')
+    await ws.recv()
+    pong = await ws.ping(b"rtt-1")
+    await pong
+    await ws.send(rand_bytes(300, 41))
+    await ws.recv()
+    pong = await ws.ping(b"rtt-2")
+    await pong
+    await ws.send('{"say": "hello room"}')
+    await ws.recv()
+    await ws.close(1000, "auth done")
+
+
 async def client_deflate(ws, scenario):
     for i in range(24):
         t = json_text(i, "client")
@@ -369,6 +402,8 @@ async def run_client(a):
         await ws.close(1000, "bomb done")
     elif s.startswith("deflate"):
         await client_deflate(ws, s)
+    elif s == "auth-headers":
+        await client_auth(ws)
     elif s.startswith("midstream"):
         for i in range(3):
             await ws.send(json_text(100 + i, "client") if "deflate" in s else f"before capture {i}")

@@ -42,6 +42,7 @@ SCENARIOS = [
     ("midstream-deflate-nocontext", 9118, "lo", "127.0.0.1", "pcap", "midstream"),
     ("deflate-bomb", 9119, "lo", "127.0.0.1", "pcap", "peers"),
     ("midstream-deflate-context", 9120, "lo", "127.0.0.1", "pcap", "midstream"),
+    ("auth-headers", 9121, "lo", "127.0.0.1", "pcap", "peers"),
 ]
 
 
@@ -255,6 +256,7 @@ HOW = {
     "midstream-deflate-nocontext": "as midstream, permessage-deflate no context takeover",
     "deflate-bomb": "websockets server sends 64 MiB of zeros with permessage-deflate (~65 KB on the wire), then a text; truth logs length + SHA-256 for payloads over 8 MiB",
     "midstream-deflate-context": "as midstream, permessage-deflate with context takeover: messages that refer to uncaptured history cannot be inflated (see .subsequence)",
+    "auth-headers": "websockets client with Cookie/Authorization (additional_headers), server Set-Cookie and subprotocol chat.v1; pings with payloads",
     "reordered-duplicated": "mangle.py reorder of concurrent.pcap (window 5, seed 6455, ~10% dups)",
     "lost-packets": "mangle.py drop of binary.pcap: 3 client->server data packets removed",
 }

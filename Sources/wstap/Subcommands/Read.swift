@@ -16,9 +16,12 @@ struct Read: ParsableCommand {
               wstap read capture.pcapng --format jsonl | jq 'select(.event=="message") | .text'
               tcpdump -w - -i lo port 8080 | wstap read -
               wstap read big.pcap --filter 'tcp port 443 or tcp port 8080'
+              wstap read big.pcap --conn 17 --from server --pretty
+              wstap read big.pcap --grep '"error"' --format jsonl
 
-            Exit status: 0 when the file was read (warnings such as a file cut mid-record do not change
-            it), 1 when it could not be read at all, 64 for a usage error.
+            --conn keeps the whole life of the chosen connections; --grep and --from choose among their messages (open, close, gap and anomaly lines of those connections are always kept). --grep matches text messages as UTF-8 text and every other payload as its bytes read as Latin-1 (one character per byte), so '\\x00\\x01' finds bytes in binary frames. Colours appear only on a terminal (--color, NO_COLOR).
+
+            Exit status: 0 when the file was read (warnings such as a file cut mid-record do not change it), 1 when it could not be read at all, 64 for a usage error.
             """
     )
 
@@ -26,41 +29,17 @@ struct Read: ParsableCommand {
     var file: String
 
     @OptionGroup var options: InspectionOptions
+    @OptionGroup(title: "Filters") var filtering: MessageFilterOptions
+    @OptionGroup var terminal: TerminalOptions
 
     func run() throws {
-        let source: PacketSource
-        do {
-            source = try PacketSource.openFile(file)
-        } catch {
-            throw Diagnostics.fail(error.description)
+        var text = TextFormatter(style: terminal.style, prettyJSON: filtering.pretty)
+        if options.format == .jsonl { text.style = .plain }
+        let printer = EventPrinter(format: options.format, writer: OutputStreamWriter(), text: text)
+        let filter = filtering.filter
+        try CaptureFileReader.inspect(file, options: options) { event in
+            if filter.isEmpty || filter.accepts(event) { printer.print(event) }
         }
-        try options.applyFilter(to: source)
-        let printer = EventPrinter(format: options.format, writer: OutputStreamWriter())
-        guard let inspector = CaptureInspector(linkType: source.linkType, configuration: options.configuration, emit: printer.print) else {
-            throw Diagnostics.fail("'\(file)': unsupported link type \(source.linkType)")
-        }
-        var readError: CaptureError?
-        while true {
-            do {
-                guard let packet = try source.nextPacket() else { break }
-                inspector.process(packet)
-            } catch {
-                readError = error
-                break
-            }
-        }
-        inspector.finish()
         printer.flush()
-        options.warnAboutStatistics(inspector.statistics, snapshotLength: source.snapshotLength)
-        options.printStatistics(inspector.statistics, events: printer.eventCount)
-        switch readError {
-        case nil:
-            break
-        case .truncatedFile(let message)?:
-            Diagnostics.warning("'\(file)' ends in the middle of a packet record (\(message)); everything before it was decoded")
-        case let error?:
-            if inspector.statistics.packets == 0 { throw Diagnostics.fail(error.description) }
-            Diagnostics.warning("stopped reading '\(file)' after \(inspector.statistics.packets) packets: \(error.description)")
-        }
     }
 }

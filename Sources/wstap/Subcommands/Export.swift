@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import SessionFormats
+
+/// What `export` can write.
+enum ExportFormat: String, ExpressibleByArgument, CaseIterable {
+    /// HAR 1.2 with Chrome DevTools' WebSocket fields.
+    case har
+}
+
+/// `wstap export FILE --format har -o out.har`: move a capture into the tools people already use.
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export the WebSocket connections of a capture to another format (HAR).",
+        discussion: """
+            Examples:
+              wstap export capture.pcap --format har -o capture.har
+              wstap export capture.pcap --format har --redact -o shareable.har
+              wstap export capture.pcap --format har | jq '.log.entries[]._webSocketMessages | length'
+
+            har: one entry per WebSocket connection with the handshake request and response, and its text and binary messages in `_webSocketMessages` (Chrome DevTools' format: open it with Network → Import HAR). Ping, pong and close frames are not listed, as in Chrome's exports. --redact replaces the values of Cookie, Authorization, Proxy-Authorization and Set-Cookie headers, and of the cookies arrays, with "[redacted]" (message payloads are not changed).
+
+            Exit status: 0 when the file was exported, 1 when it could not be read or written, 64 for a usage error.
+            """
+    )
+
+    @Argument(help: "A pcap or pcapng file, or - for standard input.")
+    var file: String
+
+    @Option(name: .long, help: "Output format.")
+    var format: ExportFormat = .har
+
+    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Where to write (default: standard output).", valueName: "PATH"))
+    var output: String?
+
+    @Flag(name: .long, help: "Replace credentials (Cookie, Authorization, Set-Cookie) with \"[redacted]\".")
+    var redact = false
+
+    @Option(name: .long, help: "Largest message payload kept, in bytes (after decompression).")
+    var maxMessageBytes: Int = 16 << 20
+
+    func run() throws {
+        let data: Data
+        switch format {
+        case .har:
+            data = try exportHAR()
+        }
+        try write(data)
+    }
+
+    private func exportHAR() throws -> Data {
+        var inspection = try InspectionOptions.parse(["--max-message-bytes", String(maxMessageBytes)])
+        inspection.format = .jsonl
+        let recorder = SessionRecorder(keepsMessages: true)
+        try CaptureFileReader.inspect(file, options: inspection, emit: recorder.record)
+        recorder.finish()
+        do {
+            return try HARWriter(redact: redact).encode(recorder.connections)
+        } catch {
+            throw Diagnostics.fail("cannot encode the HAR: \(error)")
+        }
+    }
+
+    private func write(_ data: Data) throws {
+        guard let output, output != "-" else {
+            let writer = OutputStreamWriter()
+            writer.append(data)
+            writer.append("\n")
+            writer.flush()
+            return
+        }
+        do {
+            try data.write(to: URL(fileURLWithPath: output), options: .atomic)
+        } catch {
+            throw Diagnostics.fail("cannot write '\(output)': \(error.localizedDescription)")
+        }
+    }
+}
