@@ -7,7 +7,7 @@ extension RecordedConnection {
     /// CONNECTING → OPEN → CLOSING → CLOSED with the capture's times. CLOSING starts with the first
     /// close frame; CLOSED is the end of the TCP connection (or of the capture).
     public var browserTimeline: [BrowserStateChange] {
-        var steps = [BrowserStateChange(state: .connecting, timestamp: nil)]
+        var steps = [BrowserStateChange(state: .connecting, timestamp: info.requestTimestamp)]
         steps.append(BrowserStateChange(state: .open, timestamp: info.timestamp))
         if let first = closeFrames.first {
             steps.append(BrowserStateChange(state: .closing, timestamp: first.timestamp))

@@ -8,13 +8,13 @@ extension ConnectionAnalyzer {
     func processHTTP(at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
         var progress = true
         while progress && mode == .http {
-            progress = processClientHTTP()
+            progress = processClientHTTP(at: timestamp)
             if mode == .http && processServerHTTP(at: timestamp, emit) { progress = true }
         }
     }
 
     /// Advances through the client's held bytes; true if anything was consumed.
-    private func processClientHTTP() -> Bool {
+    private func processClientHTTP(at timestamp: Timestamp) -> Bool {
         guard let clientSide else { return false }
         let index = Int(clientSide.rawValue)
         switch clientHTTP {
@@ -29,8 +29,9 @@ extension ConnectionAnalyzer {
                 giveUp()
                 return false
             case .head(let head, let consumed):
+                let requestTime = pending[index].firstTimestamp ?? timestamp
                 pending[index].removeFirst(consumed)
-                requestsAwaitingResponse.append(head)
+                requestsAwaitingResponse.append((head, requestTime))
                 if WebSocketHandshake.isUpgradeRequest(head) {
                     clientHTTP = .awaitingUpgradeAnswer
                 } else {
@@ -58,7 +59,7 @@ extension ConnectionAnalyzer {
         switch serverHTTP {
         case .head:
             // A response is read only once its request is known: the capture may show it first.
-            guard !pending[index].isEmpty, let request = requestsAwaitingResponse.first else { return false }
+            guard !pending[index].isEmpty, let (request, requestTime) = requestsAwaitingResponse.first else { return false }
             switch HTTPHeadParser.parseResponse(pending[index].bytes[...], maxHeadBytes: configuration.maxHeadBytes) {
             case .needMoreData:
                 return false
@@ -74,7 +75,7 @@ extension ConnectionAnalyzer {
                 let upgradeRequested = WebSocketHandshake.isUpgradeRequest(request)
                 if response.status == 101 {
                     if upgradeRequested && WebSocketHandshake.isUpgradeResponse(response) {
-                        upgrade(request: request, response: response, emit)
+                        upgrade(request: request, at: requestTime, response: response, emit)
                     } else {
                         giveUp()  // switched to a protocol other than WebSocket
                     }
@@ -121,7 +122,7 @@ extension ConnectionAnalyzer {
         }
     }
 
-    private func upgrade(request: HTTPRequestHead, response: HTTPResponseHead, _ emit: (InspectorEvent) -> Void) {
+    private func upgrade(request: HTTPRequestHead, at requestTime: Timestamp, response: HTTPResponseHead, _ emit: (InspectorEvent) -> Void) {
         guard let clientSide else { return }
         let extensionValues = response.headers.all("Sec-WebSocket-Extensions")
         let offers = WebSocketExtensionHeader.parse(extensionValues)
@@ -130,11 +131,12 @@ extension ConnectionAnalyzer {
             .flatMap { $0.split(separator: ",") }
             .map { $0.trimmingWhitespace() }
             .filter { !$0.isEmpty }
-        let connectionInfo = WebSocketConnectionInfo(
+        var connectionInfo = WebSocketConnectionInfo(
             connection: info.id, timestamp: lastTimestamp, client: endpoint(of: clientSide),
             server: endpoint(of: Self.other(clientSide)), path: request.target, host: request.headers.first("Host"),
             subprotocol: response.headers.first("Sec-WebSocket-Protocol"), extensions: extensions,
             handshake: true, requestHead: request, responseHead: response)
+        connectionInfo.requestTimestamp = requestTime
         let problems = WebSocketHandshake.problems(request: request, response: response)
         startWebSocket(connectionInfo, compression: compression, atFrameBoundary: true) { event in
             emit(event)

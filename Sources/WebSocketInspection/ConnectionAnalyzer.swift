@@ -28,7 +28,8 @@ public final class ConnectionAnalyzer {
     enum ServerHTTPState { case head, body(UInt64), chunked(HTTPChunkedBodySkipper) }
     var clientHTTP = ClientHTTPState.head
     var serverHTTP = ServerHTTPState.head
-    var requestsAwaitingResponse: [HTTPRequestHead] = []
+    /// Requests seen and not yet answered, with the time their first byte arrived.
+    var requestsAwaitingResponse: [(head: HTTPRequestHead, timestamp: Timestamp)] = []
 
     // WebSocket state.
     var decoders: [WebSocketStreamDecoder] = []

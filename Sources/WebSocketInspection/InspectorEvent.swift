@@ -17,6 +17,9 @@ public struct WebSocketConnectionInfo: Sendable {
     public var handshake: Bool
     /// Without a handshake: how sure the frame-boundary heuristics are (`high`, `medium`, `low`).
     public var confidence: String?
+    /// When the Upgrade request's first byte was captured (the browser's CONNECTING state starts
+    /// there); nil without a handshake.
+    public var requestTimestamp: Timestamp?
     /// The request and response heads as captured, for exports and replay.
     public var requestHead: HTTPRequestHead?
     public var responseHead: HTTPResponseHead?
