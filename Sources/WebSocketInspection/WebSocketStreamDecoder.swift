@@ -49,6 +49,8 @@ public struct WebSocketStreamDecoder {
     private var scanBuffer = TimedByteBuffer()
     /// True until the first boundary is found in a stream picked up mid-way (not after a gap).
     private var atStreamStart = false
+    /// Bytes dropped while looking for the next frame boundary, reported when it is found.
+    private var resynchronizationSkipped = 0
     private var lastTimestamp = Timestamp.zero
 
     /// Kinds reported once per direction, so that a misbehaving peer does not flood the output.
@@ -96,6 +98,7 @@ public struct WebSocketStreamDecoder {
         if resynchronizing {
             // Bytes held before the gap cannot chain with bytes after it.
             scanBuffer.removeAll()
+            resynchronizationSkipped = 0
             atStreamStart = false
             return
         }
@@ -113,7 +116,7 @@ public struct WebSocketStreamDecoder {
 
     /// The stream ended: report what is left unfinished.
     public mutating func finish(at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
-        if resynchronizing && !scanBuffer.isEmpty { resynchronize(isFinal: true, emit) }
+        if resynchronizing && (!scanBuffer.isEmpty || resynchronizationSkipped > 0) { resynchronize(isFinal: true, emit) }
         if let frame = parser.currentFrame {
             let missing = frame.payloadLength - UInt64(frameBuffer.count) - frameMissingBytes
             anomaly("truncated_frame", "the capture ends \(missing) bytes before the end of a \(frame.opcode) frame", at: timestamp, emit)
@@ -368,8 +371,10 @@ public struct WebSocketStreamDecoder {
             let result = scanBuffer.bytes.withUnsafeBytes { scanner.scan($0, isFinal: isFinal) }
             switch result {
             case .boundary(let offset, _, _):
-                if offset > 0 {
-                    anomaly("resynchronized", "skipped \(offset) bytes to the next frame boundary", at: lastTimestamp, emit)
+                let skipped = resynchronizationSkipped + offset
+                resynchronizationSkipped = 0
+                if skipped > 0 {
+                    anomaly("resynchronized", "skipped \(skipped) bytes to the next frame boundary", at: lastTimestamp, emit)
                 }
                 let held = scanBuffer
                 scanBuffer = TimedByteBuffer()
@@ -388,12 +393,17 @@ public struct WebSocketStreamDecoder {
                     let drop = min(scanBuffer.count, max(discardable + 1, scanBuffer.count / 2))
                     anomalyOnce("resynchronization_limit", "no frame boundary found in \(scanBuffer.count) bytes; dropping \(drop)", at: lastTimestamp, emit)
                     scanBuffer.removeFirst(drop)
+                    resynchronizationSkipped += drop
                     continue
                 }
-                if discardable > 0 { scanBuffer.removeFirst(discardable) }
-                if isFinal && !scanBuffer.isEmpty {
-                    anomaly("unparsed_bytes", "\(scanBuffer.count) bytes at the end of the stream hold no complete frame", at: lastTimestamp, emit)
+                if discardable > 0 {
+                    scanBuffer.removeFirst(discardable)
+                    resynchronizationSkipped += discardable
+                }
+                if isFinal && resynchronizationSkipped + scanBuffer.count > 0 {
+                    anomaly("unparsed_bytes", "\(resynchronizationSkipped + scanBuffer.count) bytes at the end of the stream hold no complete frame", at: lastTimestamp, emit)
                     scanBuffer = TimedByteBuffer()
+                    resynchronizationSkipped = 0
                 }
                 return
             }

@@ -55,3 +55,31 @@ import Testing
         #expect(opcodes == expectation.messageOpcodes)
     }
 }
+
+/// The protocol checker on real captures with known problems.
+@Suite struct PublicCaptureAnomalyTests {
+    static func anomalies(_ name: String) throws -> [String]? {
+        let file = WSTapRunner.publicCapturesFolder.appendingPathComponent(name)
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            print("note: \(file.path) not found; skipped")
+            return nil
+        }
+        let lines = try WSTapRunner.run(["read", "--format", "jsonl", file.path]).jsonLines()
+        return lines.filter { $0["event"] as? String == "anomaly" }.compactMap { $0["kind"] as? String }
+    }
+
+    @Test func wrongAcceptHeaderIsReported() throws {
+        guard let kinds = try Self.anomalies("zeek-wrong-accept-header.pcap") else { return }
+        #expect(kinds.contains("wrong_accept"))
+    }
+
+    @Test func unmaskedClientFramesAreReported() throws {
+        guard let kinds = try Self.anomalies("zeek-wstunnel-http.pcap") else { return }
+        #expect(kinds.contains("unmasked_client_frame"))
+    }
+
+    @Test func aCleanRealCaptureHasNoAnomalies() throws {
+        guard let kinds = try Self.anomalies("zeek-pr5646-websocket-compressed.pcap") else { return }
+        #expect(kinds.isEmpty, "\(kinds)")
+    }
+}

@@ -120,3 +120,44 @@ import PacketDecoding
         if case .boundary(_, let chained, _) = result { #expect(chained >= 2) }
     }
 }
+
+@Suite struct WebSocketStreamDecoderRecoveryTests {
+    static let deflate = PerMessageDeflateParameters()
+
+    @Test func reportsRSV1OnAContinuationFrame() {
+        let bytes = frameBytes(.text, [0x61], fin: false, reservedBits: 0b100) + frameBytes(.continuation, [0x62], reservedBits: 0b100)
+        let events = decode([bytes], direction: .serverToClient, compression: Self.deflate)
+        #expect(events.anomalyKinds.contains("rsv1_on_continuation"))
+    }
+
+    @Test func lostDataUnderContextTakeoverSpoilsLaterCompressedMessages() throws {
+        let deflater = try PerMessageDeflater()
+        let first = try deflater.compress(Array("first message, first message".utf8))
+        let second = try deflater.compress(Array("second message refers to the first message".utf8))
+        let third = try deflater.compress(Array("third message".utf8))
+        let frames = [first, second, third].map { frameBytes(.text, $0, reservedBits: 0b100) }
+        // The second frame's header and part of its payload are lost.
+        let events = decode(
+            [frames[0], Array(frames[1].dropFirst(6)) + frames[2]], direction: .serverToClient,
+            compression: Self.deflate, gapsBefore: [1: 6])
+        #expect(events.anomalyKinds.contains("compression_context_lost"))
+        let messages = events.messages
+        #expect(messages.first?.payload == Array("first message, first message".utf8))
+        // Nothing after the gap is printed as inflated text.
+        #expect(messages.dropFirst().allSatisfy { !$0.decompressed })
+    }
+
+    @Test func skipsToTheNextFrameBoundaryAfterLostFramingAndSaysSo() {
+        let frames = (0..<4).map { frameBytes(.binary, [UInt8](repeating: UInt8($0), count: 40)) }
+        let tail = Array(frames[1].dropFirst(7)) + frames[2] + frames[3]
+        let events = decode([frames[0], tail], direction: .serverToClient, gapsBefore: [1: 7])
+        #expect(events.anomalyKinds.contains("resynchronized"))
+        #expect(events.messages.filter { !$0.isIncomplete }.map(\.payload) == [frames[0], frames[2], frames[3]].map { Array($0.dropFirst(2)) })
+    }
+
+    @Test func reportsBytesThatNeverFormAFrame() {
+        // Lost framing, then only a fragment of a frame before the stream ends.
+        let events = decode([frameBytes(.binary, [1, 2, 3]), [0x7f, 0x7f, 0x7f]], direction: .serverToClient, gapsBefore: [1: 100])
+        #expect(events.anomalyKinds.contains("unparsed_bytes"))
+    }
+}
