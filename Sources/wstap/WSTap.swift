@@ -6,6 +6,6 @@ struct WSTap: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wstap",
         abstract: "Inspect, decode and replay WebSocket traffic from pcap/pcapng files and live interfaces.",
-        subcommands: [Read.self]
+        subcommands: [Read.self, Sniff.self]
     )
 }

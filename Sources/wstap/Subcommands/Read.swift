@@ -39,25 +39,16 @@ struct Read: ParsableCommand {
         guard let inspector = CaptureInspector(linkType: source.linkType, configuration: options.configuration, emit: printer.print) else {
             throw Diagnostics.fail("'\(file)': unsupported link type \(source.linkType)")
         }
-        var readError: CaptureError?
-        while true {
-            do {
-                guard let packet = try source.nextPacket() else { break }
-                inspector.process(packet)
-            } catch {
-                readError = error
-                break
-            }
-        }
+        let ending = CaptureLoop().run(source, into: inspector)
         inspector.finish()
         printer.flush()
         options.warnAboutStatistics(inspector.statistics, snapshotLength: source.snapshotLength)
-        switch readError {
-        case nil:
+        switch ending {
+        case .endOfCapture, .stopped:
             break
-        case .truncatedFile(let message)?:
+        case .failed(.truncatedFile(let message)):
             Diagnostics.warning("'\(file)' ends in the middle of a packet record (\(message)); everything before it was decoded")
-        case let error?:
+        case .failed(let error):
             if inspector.statistics.packets == 0 { throw Diagnostics.fail(error.description) }
             Diagnostics.warning("stopped reading '\(file)' after \(inspector.statistics.packets) packets: \(error.description)")
         }
