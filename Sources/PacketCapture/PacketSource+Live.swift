@@ -32,6 +32,12 @@ extension PacketSource {
     /// The largest snapshot length libpcap accepts (and tcpdump's default): whole packets on any link.
     public static let maxSnapshotLength = 262_144
 
+    /// Kernel capture buffer for live captures: 32 MiB (libpcap's default is 2 MiB). In immediate mode
+    /// Linux uses a ring of fixed-size slots sized for the interface's MTU, which on `lo` (MTU 65536)
+    /// means only ~30 packets fit in 2 MiB and any burst is dropped; 32 MiB holds ~500 there and
+    /// ~16 000 on a 1500-byte link.
+    public static let liveBufferBytes = 32 << 20
+
     /// Starts capturing on a live interface (`"any"` for all of them on Linux).
     ///
     /// Immediate mode is on so that each packet is handed over as soon as it arrives: a message must be
@@ -61,6 +67,7 @@ extension PacketSource {
         pcap_set_promisc(handle, promiscuous ? 1 : 0)
         pcap_set_timeout(handle, Int32(clamping: max(timeoutMilliseconds, 1)))
         pcap_set_immediate_mode(handle, 1)
+        pcap_set_buffer_size(handle, Int32(liveBufferBytes))
         // Not every platform offers nanoseconds; the precision actually granted is read back below.
         _ = pcap_set_tstamp_precision(handle, Int32(PCAP_TSTAMP_PRECISION_NANO))
         let status = pcap_activate(handle)
