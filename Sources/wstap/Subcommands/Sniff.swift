@@ -94,10 +94,14 @@ struct Sniff: ParsableCommand {
         flusher.flush(ifDue: false)
 
         var summary = "\(inspector.statistics.packets) packets captured"
-        if let statistics = source.statistics() {
+        let statistics = source.statistics()
+        if let statistics {
             summary += ", \(statistics.received) received by filter, \(statistics.droppedByKernel) dropped by kernel"
         }
         Diagnostics.note(summary)
+        if let dropped = statistics?.droppedByKernel, dropped > 0 {
+            Diagnostics.warning("the kernel dropped \(dropped) packets that wstap did not read in time: messages on those connections are reported incomplete or as gaps; a narrower --filter helps")
+        }
         options.warnAboutStatistics(inspector.statistics, snapshotLength: source.snapshotLength)
         if let failure = flusher.failure { throw Diagnostics.fail(failure.description) }
         if case .failed(let error) = ending { throw Diagnostics.fail(error.description) }
