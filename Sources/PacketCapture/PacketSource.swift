@@ -9,17 +9,25 @@ import Musl
 import Darwin
 #endif
 
-/// A stream of captured packets read through libpcap: a pcap or pcapng file, or standard input.
+/// A stream of captured packets read through libpcap: a pcap or pcapng file, standard input, or a live
+/// interface (`openLive`, in PacketSource+Live.swift).
 ///
 /// A class because it owns the `pcap_t` handle, which must be closed exactly once (in `deinit`) and
 /// must not be copied. It is not `Sendable`: libpcap handles are not thread-safe, so the capture loop
-/// owns its source. Construction goes through static factories (`openFile` now, `openLive` later)
-/// that share the private initialiser, so that live capture only needs another factory.
+/// owns its source. Construction goes through static factories (`openFile`, `openLive`) that share
+/// one initialiser.
 public final class PacketSource {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
+    /// Nanoseconds per unit of `tv_usec`: 1 when libpcap delivers nanoseconds, 1000 for a live
+    /// interface that only offers microseconds.
+    let nanosecondsPerFractionUnit: Int64
+    /// Live captures only: the non-blocking handle's descriptor and how long `read()` waits on it.
+    let liveWait: LiveWait?
 
-    private init(handle: OpaquePointer) {
+    init(handle: OpaquePointer, nanosecondsPerFractionUnit: Int64 = 1, liveWait: LiveWait? = nil) {
         self.handle = handle
+        self.nanosecondsPerFractionUnit = nanosecondsPerFractionUnit
+        self.liveWait = liveWait
     }
 
     deinit {
@@ -81,35 +89,60 @@ public final class PacketSource {
         }
     }
 
-    /// The next packet, or nil at the end of the capture.
+    /// What one read from the source gave.
+    public enum ReadResult {
+        case packet(CapturedPacket)
+        /// A live capture's read timeout passed without a packet: a chance to check for a stop
+        /// request or flush output. Files never time out.
+        case timedOut
+        case endOfCapture
+    }
+
+    /// The next packet, or nil at the end of the capture; waits through live read timeouts.
     ///
     /// The returned bytes stay valid only until the next call: libpcap reuses one buffer.
     public func nextPacket() throws(CaptureError) -> CapturedPacket? {
+        while true {
+            switch try read() {
+            case .packet(let packet): return packet
+            case .timedOut: continue
+            case .endOfCapture: return nil
+            }
+        }
+    }
+
+    /// One read: a packet, a live timeout, or the end. The packet's bytes stay valid only until the
+    /// next call.
+    public func read() throws(CaptureError) -> ReadResult {
         var headerPointer: UnsafeMutablePointer<pcap_pkthdr>?
         var dataPointer: UnsafePointer<UInt8>?
-        while true {
-            let result = pcap_next_ex(handle, &headerPointer, &dataPointer)
-            switch result {
-            case 1:
-                guard let header = headerPointer?.pointee else { return nil }
-                let capturedLength = Int(header.caplen)
-                let bytes = UnsafeRawBufferPointer(start: dataPointer, count: dataPointer == nil ? 0 : capturedLength)
-                return CapturedPacket(
-                    timestamp: Self.timestamp(seconds: Int64(header.ts.tv_sec), nanoseconds: Int64(header.ts.tv_usec)),
-                    capturedLength: bytes.count,
-                    originalLength: max(Int(header.len), bytes.count),
-                    bytes: bytes
-                )
-            case 0:
-                // Only live captures time out; files never do. Ask again.
-                continue
-            case -2:
-                return nil
-            default:
-                let message = lastErrorMessage()
-                if message.contains("truncated") { throw .truncatedFile(message: message) }
-                throw .readFailed(message: message)
-            }
+        var result = pcap_next_ex(handle, &headerPointer, &dataPointer)
+        if result == 0, let liveWait {
+            // Nothing buffered: wait for the descriptor ourselves, because libpcap's own read
+            // timeout is not honoured in immediate mode on Linux (it would block until a packet).
+            liveWait.waitForPackets()
+            result = pcap_next_ex(handle, &headerPointer, &dataPointer)
+        }
+        switch result {
+        case 1:
+            guard let header = headerPointer?.pointee else { return .endOfCapture }
+            let capturedLength = Int(header.caplen)
+            let bytes = UnsafeRawBufferPointer(start: dataPointer, count: dataPointer == nil ? 0 : capturedLength)
+            let fraction = Int64(header.ts.tv_usec) &* nanosecondsPerFractionUnit
+            return .packet(CapturedPacket(
+                timestamp: Self.timestamp(seconds: Int64(header.ts.tv_sec), nanoseconds: fraction),
+                capturedLength: bytes.count,
+                originalLength: max(Int(header.len), bytes.count),
+                bytes: bytes
+            ))
+        case 0:
+            return .timedOut
+        case -2:
+            return .endOfCapture
+        default:
+            let message = lastErrorMessage()
+            if message.contains("truncated") { throw .truncatedFile(message: message) }
+            throw .readFailed(message: message)
         }
     }
 
@@ -127,12 +160,12 @@ public final class PacketSource {
         return Timestamp(seconds: wholeSeconds, nanoseconds: UInt32(truncatingIfNeeded: fraction))
     }
 
-    private func lastErrorMessage() -> String {
+    func lastErrorMessage() -> String {
         guard let message = pcap_geterr(handle) else { return "unknown libpcap error" }
         return String(cString: message)
     }
 
-    private static func string(fromBuffer buffer: [CChar]) -> String {
+    static func string(fromBuffer buffer: [CChar]) -> String {
         buffer.withUnsafeBufferPointer { pointer in
             guard let base = pointer.baseAddress else { return "" }
             return String(cString: base)

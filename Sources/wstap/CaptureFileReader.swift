@@ -31,29 +31,22 @@ enum CaptureFileReader {
         if file != "-", let size = fileSize(file), ProgressMeter.wanted(fileBytes: size) {
             meter = ProgressMeter(totalBytes: size, label: "reading")
         }
-        var readError: CaptureError?
         var count = 0
-        while true {
-            do {
-                guard let packet = try source.nextPacket() else { break }
-                inspector.process(packet)
-            } catch {
-                readError = error
-                break
-            }
+        let loop = CaptureLoop(onPacket: { _ in
             count += 1
             if let meter, count & 0xff == 0, let offset = source.fileOffset { meter.update(bytesRead: offset) }
-        }
+        })
+        let ending = loop.run(source, into: inspector)
         meter?.finish()
         inspector.finish()
         options.warnAboutStatistics(inspector.statistics, snapshotLength: source.snapshotLength)
         options.printStatistics(inspector.statistics, events: events)
-        switch readError {
-        case nil:
+        switch ending {
+        case .endOfCapture, .stopped:
             break
-        case .truncatedFile(let message)?:
+        case .failed(.truncatedFile(let message)):
             Diagnostics.warning("'\(file)' ends in the middle of a packet record (\(message)); everything before it was decoded")
-        case let error?:
+        case .failed(let error):
             if inspector.statistics.packets == 0 { throw Diagnostics.fail(error.description) }
             Diagnostics.warning("stopped reading '\(file)' after \(inspector.statistics.packets) packets: \(error.description)")
         }

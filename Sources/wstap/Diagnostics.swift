@@ -11,6 +11,11 @@ enum Diagnostics {
         writeLine("wstap: warning: \(message)")
     }
 
+    /// A progress line that is neither a warning nor an error (e.g. `wstap: listening on lo …`).
+    static func note(_ message: String) {
+        writeLine("wstap: \(message)")
+    }
+
     static func error(_ message: String) {
         writeLine("wstap: error: \(message)")
     }

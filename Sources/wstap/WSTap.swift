@@ -13,6 +13,6 @@ struct WSTap: ParsableCommand {
 
             Shell completion: wstap --generate-completion-script bash|zsh|fish
             """,
-        subcommands: [Read.self, Sessions.self, Export.self]
+        subcommands: [Read.self, Sniff.self, Sessions.self, Export.self]
     )
 }
