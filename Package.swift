@@ -6,6 +6,11 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "wstap", targets: ["wstap"]),
+        // For the fuzz package in fuzz/, which needs the libraries from outside this package.
+        .library(
+            name: "WSTapLibraries",
+            targets: ["PacketDecoding", "PacketCapture", "TCPReassembly", "WebSocketInspection", "Inspector"]
+        ),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
