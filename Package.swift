@@ -44,7 +44,7 @@ let package = Package(
         ),
         .testTarget(name: "PacketDecodingTests", dependencies: ["PacketDecoding", "PacketCapture"]),
         .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "PacketDecoding"]),
-        .testTarget(name: "WebSocketInspectionTests", dependencies: ["WebSocketInspection", "PacketDecoding", "TCPReassembly"]),
+        .testTarget(name: "WebSocketInspectionTests", dependencies: ["WebSocketInspection", "PacketDecoding", "TCPReassembly", "PacketCapture"]),
         .testTarget(name: "EndToEndTests", dependencies: ["wstap"]),
     ],
     swiftLanguageModes: [.v6]
