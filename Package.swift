@@ -6,6 +6,11 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "wstap", targets: ["wstap"]),
+        // For the fuzz package in fuzz/, which needs the libraries from outside this package.
+        .library(
+            name: "WSTapLibraries",
+            targets: ["PacketDecoding", "PacketCapture", "TCPReassembly", "WebSocketInspection", "Inspector"]
+        ),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -41,7 +46,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "PacketDecodingTests", dependencies: ["PacketDecoding", "PacketCapture", "TestSupport"]),
         .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "PacketDecoding", "TestSupport"]),
-        .testTarget(name: "WebSocketInspectionTests", dependencies: ["WebSocketInspection", "PacketDecoding", "TCPReassembly", "TestSupport"]),
+        .testTarget(name: "WebSocketInspectionTests", dependencies: ["WebSocketInspection", "PacketDecoding", "TCPReassembly", "PacketCapture", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["wstap", "SessionFormats", "WebSocketInspection"]),
     ],
     swiftLanguageModes: [.v6]

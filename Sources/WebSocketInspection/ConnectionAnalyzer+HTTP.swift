@@ -8,13 +8,13 @@ extension ConnectionAnalyzer {
     func processHTTP(at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
         var progress = true
         while progress && mode == .http {
-            progress = processClientHTTP(at: timestamp)
+            progress = processClientHTTP(at: timestamp, emit)
             if mode == .http && processServerHTTP(at: timestamp, emit) { progress = true }
         }
     }
 
     /// Advances through the client's held bytes; true if anything was consumed.
-    private func processClientHTTP(at timestamp: Timestamp) -> Bool {
+    private func processClientHTTP(at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) -> Bool {
         guard let clientSide else { return false }
         let index = Int(clientSide.rawValue)
         switch clientHTTP {
@@ -25,8 +25,11 @@ extension ConnectionAnalyzer {
             switch HTTPHeadParser.parseRequest(pending[index].bytes[...], maxHeadBytes: configuration.maxHeadBytes) {
             case .needMoreData:
                 return false
-            case .invalid, .tooLarge:
+            case .invalid:
                 giveUp()
+                return false
+            case .tooLarge:
+                headTooLarge(side: clientSide, at: timestamp, emit)
                 return false
             case .head(let head, let consumed):
                 let requestTime = pending[index].firstTimestamp ?? timestamp
@@ -63,8 +66,11 @@ extension ConnectionAnalyzer {
             switch HTTPHeadParser.parseResponse(pending[index].bytes[...], maxHeadBytes: configuration.maxHeadBytes) {
             case .needMoreData:
                 return false
-            case .invalid, .tooLarge:
+            case .invalid:
                 giveUp()
+                return false
+            case .tooLarge:
+                headTooLarge(side: serverSide, at: timestamp, emit)
                 return false
             case .head(let response, let consumed):
                 pending[index].removeFirst(consumed)
@@ -149,6 +155,15 @@ extension ConnectionAnalyzer {
                 }
             }
         }
+    }
+
+    /// An HTTP head that does not end within `maxHeadBytes`: reported (a hostile or broken peer, or
+    /// a limit set too low), then the connection is no longer followed so nothing more is held.
+    private func headTooLarge(side: StreamSide, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+        emit(.anomaly(InspectorAnomaly(
+            connection: info.id, timestamp: timestamp, direction: direction(of: side),
+            kind: "head_too_large", detail: "no end of the HTTP head within \(configuration.maxHeadBytes) bytes; connection no longer followed")))
+        giveUp()
     }
 }
 

@@ -28,6 +28,9 @@ public struct WebSocketStreamDecoder {
     private var frame: WebSocketFrameHeader?
     private var frameBuffer: [UInt8] = []
     private var frameMissingBytes: UInt64 = 0
+    /// Payload bytes of the current frame that arrived. Data frames go straight into the message
+    /// buffer (and past the cap, nowhere), so the frame buffer's size cannot tell how many came.
+    private var frameReceivedBytes: UInt64 = 0
 
     /// The data message being assembled, between its first frame and the frame with FIN.
     private struct PartialMessage {
@@ -118,7 +121,8 @@ public struct WebSocketStreamDecoder {
     public mutating func finish(at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
         if resynchronizing && (!scanBuffer.isEmpty || resynchronizationSkipped > 0) { resynchronize(isFinal: true, emit) }
         if let frame = parser.currentFrame {
-            let missing = frame.payloadLength - UInt64(frameBuffer.count) - frameMissingBytes
+            let accounted = frameReceivedBytes + frameMissingBytes
+            let missing = frame.payloadLength > accounted ? frame.payloadLength - accounted : 0
             anomaly("truncated_frame", "the capture ends \(missing) bytes before the end of a \(frame.opcode) frame", at: timestamp, emit)
             frameMissingBytes += missing
             if !frame.opcode.isControl && message != nil { appendFramePayloadToMessage() }
@@ -160,6 +164,7 @@ public struct WebSocketStreamDecoder {
         frame = header
         frameBuffer.removeAll(keepingCapacity: true)
         frameMissingBytes = 0
+        frameReceivedBytes = 0
         let fromClient = direction == .clientToServer
         if fromClient && header.maskKey == nil {
             anomalyOnce("unmasked_client_frame", "the client sent an unmasked \(header.opcode) frame (RFC 6455 §5.1)", at: timestamp, emit)
@@ -204,6 +209,7 @@ public struct WebSocketStreamDecoder {
 
     private mutating func framePayload(_ chunk: ArraySlice<UInt8>, offset: UInt64) {
         guard let header = frame else { return }
+        frameReceivedBytes += UInt64(chunk.count)
         // Control frames keep at most a little over the 125 bytes they may carry; data frames go
         // straight into the message buffer so that a message is copied once.
         let limit = header.opcode.isControl ? min(configuration.maxMessageBytes, 4096) : configuration.maxMessageBytes

@@ -20,6 +20,15 @@ struct InspectionOptions: ParsableArguments {
     @Option(name: .long, help: "Largest message payload kept, in bytes (after decompression); longer messages are reported truncated.")
     var maxMessageBytes: Int = InspectionConfiguration().maxMessageBytes
 
+    @Option(name: .long, help: "Most TCP connections tracked at once; past it the least recently active one is dropped (connection_limit).")
+    var maxConnections: Int = InspectorConfiguration().reassembly.maxConnections
+
+    @Option(name: .long, help: "Most out-of-order bytes held across all connections; past it holes are skipped and reported as gaps.")
+    var maxBufferedBytes: Int = InspectorConfiguration().reassembly.maxBufferedBytesTotal
+
+    @Option(name: .long, help: "Largest HTTP handshake head, in bytes; a connection whose head is longer is no longer followed.")
+    var maxHeadBytes: Int = InspectionConfiguration().maxHeadBytes
+
     @Flag(name: .long, help: "Do not look for WebSocket frames in connections whose handshake was not captured.")
     var noMidstream = false
 
@@ -28,12 +37,20 @@ struct InspectionOptions: ParsableArguments {
 
     func validate() throws {
         guard maxMessageBytes > 0 else { throw ValidationError("--max-message-bytes must be positive") }
+        guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
+        guard maxBufferedBytes > 0 else { throw ValidationError("--max-buffered-bytes must be positive") }
+        guard maxHeadBytes > 0 else { throw ValidationError("--max-head-bytes must be positive") }
     }
 
     var configuration: InspectorConfiguration {
         var configuration = InspectorConfiguration()
         configuration.inspection.maxMessageBytes = maxMessageBytes
         configuration.inspection.detectMidstream = !noMidstream
+        configuration.inspection.maxHeadBytes = maxHeadBytes
+        configuration.reassembly.maxConnections = maxConnections
+        configuration.reassembly.maxBufferedBytesTotal = maxBufferedBytes
+        // One connection may not hold more than the whole budget.
+        configuration.reassembly.maxBufferedBytesPerConnection = min(configuration.reassembly.maxBufferedBytesPerConnection, maxBufferedBytes)
         return configuration
     }
 

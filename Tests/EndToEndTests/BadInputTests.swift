@@ -81,4 +81,86 @@ import Testing
         #expect(lines.contains { $0.contains("C→S text") })
         #expect(lines.contains { $0.contains("S→C text") })
     }
+
+    /// A classic pcap rewritten with every record cut to `snapshotLength` bytes, as tcpdump -s does.
+    static func cutBySnapshotLength(_ capture: Data, snapshotLength: Int) -> Data {
+        let bytes = [UInt8](capture)
+        func word(_ offset: Int) -> Int { Int(bytes[offset]) | Int(bytes[offset + 1]) << 8 | Int(bytes[offset + 2]) << 16 | Int(bytes[offset + 3]) << 24 }
+        var output = Array(bytes[0..<16])
+        output += withUnsafeBytes(of: UInt32(snapshotLength).littleEndian, Array.init)
+        output += bytes[20..<24]
+        var offset = 24
+        while offset + 16 <= bytes.count {
+            let captured = word(offset + 8)
+            let kept = min(captured, snapshotLength)
+            output += bytes[offset..<offset + 8]
+            output += withUnsafeBytes(of: UInt32(kept).littleEndian, Array.init)
+            output += bytes[offset + 12..<offset + 16]
+            output += bytes[offset + 16..<offset + 16 + kept]
+            offset += 16 + captured
+        }
+        return Data(output)
+    }
+
+    @Test func packetsCutBySnapshotLengthAreGapsWithAWarning() throws {
+        let cut = try Self.temporaryFile("snaplen.pcap", Self.cutBySnapshotLength(try Data(contentsOf: Self.plainCapture), snapshotLength: 120))
+        defer { try? FileManager.default.removeItem(at: cut) }
+        let result = try WSTapRunner.run(["read", "--format", "jsonl", cut.path])
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("cut by the capture's snapshot length (120 bytes)"), "stderr: \(result.stderr)")
+        let lines = try result.jsonLines()
+        #expect(lines.contains { $0["event"] as? String == "open" })
+        #expect(lines.contains { $0["kind"] as? String == "tcp_gap" || $0["event"] as? String == "gap" })
+    }
+
+    /// The pcapng blocks of a file: (offset, length).
+    static func pcapngBlocks(_ bytes: [UInt8]) -> [(offset: Int, length: Int)] {
+        var blocks: [(Int, Int)] = []
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            let length = Int(bytes[offset + 4]) | Int(bytes[offset + 5]) << 8 | Int(bytes[offset + 6]) << 16 | Int(bytes[offset + 7]) << 24
+            guard length >= 12 else { break }
+            blocks.append((offset, length))
+            offset += length
+        }
+        return blocks
+    }
+
+    static var pcapngCapture: URL { WSTapRunner.capturesFolder.appendingPathComponent("pcapng.pcapng") }
+
+    @Test func pcapngBlockOfUnknownTypeIsSkipped() throws {
+        let bytes = [UInt8](try Data(contentsOf: Self.pcapngCapture))
+        let blocks = Self.pcapngBlocks(bytes)
+        #expect(blocks.count > 4)
+        // Block type 0x0BAD with a 20-byte body, between the interface description and the first packet.
+        let body = Array("not a block wstap knows".utf8.prefix(20))
+        let length = UInt32(12 + body.count)
+        let custom = withUnsafeBytes(of: UInt32(0x0BAD).littleEndian, Array.init) + withUnsafeBytes(of: length.littleEndian, Array.init)
+            + body + withUnsafeBytes(of: length.littleEndian, Array.init)
+        let insertAt = blocks[2].offset
+        let file = try Self.temporaryFile("unknown-block.pcapng", Data(bytes[..<insertAt] + custom + bytes[insertAt...]))
+        defer { try? FileManager.default.removeItem(at: file) }
+        let original = try WSTapRunner.run(["read", "--format", "jsonl", Self.pcapngCapture.path])
+        let result = try WSTapRunner.run(["read", "--format", "jsonl", file.path])
+        #expect(result.status == 0)
+        #expect(result.stderr.isEmpty, "stderr: \(result.stderr)")
+        #expect(result.stdout == original.stdout)
+        #expect(!original.stdout.isEmpty)
+    }
+
+    @Test func pcapngCutMidBlockWarnsAndKeepsWhatCameBefore() throws {
+        let bytes = [UInt8](try Data(contentsOf: Self.pcapngCapture))
+        let blocks = Self.pcapngBlocks(bytes)
+        let cutAt = blocks[blocks.count / 2].offset + 10
+        let file = try Self.temporaryFile("cut.pcapng", Data(bytes[..<cutAt]))
+        defer { try? FileManager.default.removeItem(at: file) }
+        let original = try WSTapRunner.run(["read", "--format", "jsonl", Self.pcapngCapture.path])
+        let result = try WSTapRunner.run(["read", "--format", "jsonl", file.path])
+        #expect(result.status == 0)
+        #expect(result.stderr.hasPrefix("wstap: warning: "), "stderr: \(result.stderr)")
+        #expect(result.stderr.contains("middle of a packet record"))
+        let partial = try result.jsonLines().filter { $0["event"] as? String == "message" }
+        let full = try original.jsonLines().filter { $0["event"] as? String == "message" }
+        #expect(partial.count > 0 && partial.count < full.count)
+    }
 }

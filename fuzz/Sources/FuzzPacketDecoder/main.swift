@@ -1,0 +1,25 @@
+import FuzzSupport
+import PacketDecoding
+
+/// Every link type the decoder knows, chosen by the first input byte.
+let linkTypes: [LinkType] = [.null, .ethernet, .rawDLT12, .rawDLT14, .raw, .loop, .linuxSLL, .ipv4, .ipv6, .linuxSLL2]
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    var input = FuzzInput(data, size)
+    let linkType = linkTypes[Int(input.byte()) % linkTypes.count]
+    // The wire length may claim more than was captured (snaplen), as pcap records do.
+    let extra = Int(input.uint16())
+    let packet = Array(input.rest())
+    guard let decoder = PacketDecoder(linkType: linkType) else { return 0 }
+    packet.withUnsafeBytes { bytes in
+        _ = decoder.decode(bytes, originalLength: bytes.count + extra, timestamp: .zero)
+    }
+    return 0
+}
+
+/// The program's entry point (see `runFuzzer`).
+@_cdecl("FuzzPacketDecoder_main")
+public func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+    runFuzzer(argc, argv, fuzz)
+}
