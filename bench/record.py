@@ -101,7 +101,14 @@ def main():
             raise RuntimeError("the client failed")
         if server.wait(timeout=60) != 0:
             raise RuntimeError("the server failed")
-        time.sleep(0.5)
+        # tcpdump stops at SIGINT without draining its kernel buffer, which may still hold the
+        # last packets on a busy machine: wait until the file stops growing first.
+        stable_since, last_size = time.time(), -1
+        while time.time() - stable_since < 2.0:
+            size = os.path.getsize(pcap)
+            if size != last_size:
+                stable_since, last_size = time.time(), size
+            time.sleep(0.1)
         dump.send_signal(signal.SIGINT)
         dump.wait(timeout=60)
         err.close()
