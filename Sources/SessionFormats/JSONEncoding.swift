@@ -7,28 +7,105 @@ enum JSONEncoding {
     /// Appends `"string"` with the needed escapes.
     static func appendString(_ string: String, to output: inout [UInt8]) {
         var string = string
-        string.withUTF8 { appendStringBytes($0, to: &output) }
+        string.withUTF8 { appendEscaped($0, to: &output) }
     }
 
     /// Appends already valid UTF-8 bytes as a JSON string.
     static func appendStringBytes(_ bytes: some Collection<UInt8>, to output: inout [UInt8]) {
+        if bytes.withContiguousStorageIfAvailable({ appendEscaped($0, to: &output) }) != nil { return }
+        Array(bytes).withUnsafeBufferPointer { appendEscaped($0, to: &output) }
+    }
+
+    /// Input bytes escaped per step: the scratch space is six times this (`\u00XX` per byte).
+    static let escapeChunkBytes = 1024
+
+    /// The escaping loop. Text payloads are mostly bytes that need no escape (JSON text has a `"`
+    /// every few bytes, though), so it copies 8 bytes at a time, finds the first control character,
+    /// `"`, `\` or DEL among them with an exact bit mask, writes into a scratch buffer with plain
+    /// stores, and appends each chunk to the output at once: appending byte by byte (a capacity and
+    /// uniqueness check each) cost 40 % of `read --format jsonl`'s instructions.
+    static func appendEscaped(_ input: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "\""): output.append(UInt8(ascii: "\\")); output.append(byte)
-            case UInt8(ascii: "\\"): output.append(UInt8(ascii: "\\")); output.append(byte)
-            case 0x0a: output.append(UInt8(ascii: "\\")); output.append(UInt8(ascii: "n"))
-            case 0x0d: output.append(UInt8(ascii: "\\")); output.append(UInt8(ascii: "r"))
-            case 0x09: output.append(UInt8(ascii: "\\")); output.append(UInt8(ascii: "t"))
-            case 0..<0x20, 0x7f:
-                output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-                output.append(hexDigits[Int(byte >> 4)])
-                output.append(hexDigits[Int(byte & 0xf)])
-            default:
-                output.append(byte)
+        guard let base = input.baseAddress, input.count > 0 else {
+            output.append(UInt8(ascii: "\""))
+            return
+        }
+        let count = input.count
+        withUnsafeTemporaryAllocation(byteCount: escapeChunkBytes * 6, alignment: 8) { scratchBuffer in
+            let scratch = scratchBuffer.baseAddress!
+            var index = 0
+            while index < count {
+                let chunkEnd = min(count, index &+ escapeChunkBytes)
+                var written = 0
+                while index &+ 8 <= chunkEnd {
+                    // The word is copied whole; `written` then moves past its clean bytes only,
+                    // so the first byte that needs an escape is overwritten by its escape.
+                    let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+                    scratch.storeBytes(of: word.littleEndian, toByteOffset: written, as: UInt64.self)
+                    let mask = escapeMask(word)
+                    if mask == 0 {
+                        index &+= 8
+                        written &+= 8
+                        continue
+                    }
+                    let clean = mask.trailingZeroBitCount >> 3
+                    written &+= clean
+                    index &+= clean
+                    written &+= writeEscape(base[index], to: scratch + written)
+                    index &+= 1
+                }
+                while index < chunkEnd {
+                    let byte = base[index]
+                    index &+= 1
+                    if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && byte != 0x7f {
+                        scratch.storeBytes(of: byte, toByteOffset: written, as: UInt8.self)
+                        written &+= 1
+                    } else {
+                        written &+= writeEscape(byte, to: scratch + written)
+                    }
+                }
+                output.append(contentsOf: UnsafeRawBufferPointer(start: scratch, count: written))
             }
         }
         output.append(UInt8(ascii: "\""))
+    }
+
+    /// Writes the escape of `byte` (a control character, `"`, `\` or DEL) and returns its length.
+    @inline(__always)
+    private static func writeEscape(_ byte: UInt8, to destination: UnsafeMutableRawPointer) -> Int {
+        let short: UInt8
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): short = byte
+        case 0x0a: short = UInt8(ascii: "n")
+        case 0x0d: short = UInt8(ascii: "r")
+        case 0x09: short = UInt8(ascii: "t")
+        default:
+            for (offset, character) in [(0, UInt8(ascii: "\\")), (1, UInt8(ascii: "u")), (2, UInt8(ascii: "0")), (3, UInt8(ascii: "0"))] {
+                destination.storeBytes(of: character, toByteOffset: offset, as: UInt8.self)
+            }
+            destination.storeBytes(of: hexDigits[Int(byte >> 4)], toByteOffset: 4, as: UInt8.self)
+            destination.storeBytes(of: hexDigits[Int(byte & 0xf)], toByteOffset: 5, as: UInt8.self)
+            return 6
+        }
+        destination.storeBytes(of: UInt8(ascii: "\\"), as: UInt8.self)
+        destination.storeBytes(of: short, toByteOffset: 1, as: UInt8.self)
+        return 2
+    }
+
+    /// The high bit of each byte of `word` (read little-endian) that needs an escape: below 0x20,
+    /// `"`, `\` or 0x7F. Exact (no carries between bytes), so its lowest set bit finds the first one.
+    @inline(__always)
+    static func escapeMask(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        // High bit set iff the byte is zero: (b & 0x7F) + 0x7F reaches 0x80 unless b & 0x7F is 0.
+        @inline(__always) func zeroBytes(_ value: UInt64) -> UInt64 {
+            ~(((value & low7) &+ low7) | value | low7)
+        }
+        // Bytes below 0x20: (b & 0x7F) + 0x60 reaches 0x80 iff b & 0x7F >= 0x20.
+        let control = ~(((word & low7) &+ ones &* 0x60) | word) & highBits
+        return control | zeroBytes(word ^ (ones &* 0x22)) | zeroBytes(word ^ (ones &* 0x5C)) | zeroBytes(word ^ (ones &* 0x7F))
     }
 
     static func appendKey(_ key: StaticString, to output: inout [UInt8], first: Bool = false) {

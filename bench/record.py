@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Records the benchmark capture (called by run.sh, runs as root).
+
+    record.py OUT.pcap --size-mb N [--connections 16]
+
+Runs traffic.py's server and client in a network namespace of their own whose `lo` has MTU 1500
+and TSO/GSO/GRO off (as scripts/capture/record.py does), so segments are the size a real link
+gives; tcpdump writes OUT.pcap and, once it holds N MiB, the peers are told to stop.  Their logs
+are merged into OUT.truth.jsonl (one line per connection and direction).  The capture is written
+to a temporary name and renamed at the end, so an interrupted run never leaves a capture that
+looks complete.
+"""
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PORT = 9300
+NS = "wstap-bench"
+
+
+def sh(*args, check=True, **kw):
+    return subprocess.run(list(args), check=check, **kw)
+
+
+def ns(*args):
+    return ["ip", "netns", "exec", NS, *args]
+
+
+def wait_for(pred, timeout, what):
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"timeout waiting for {what}")
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("out")
+    p.add_argument("--size-mb", type=int, required=True)
+    p.add_argument("--connections", type=int, default=16)
+    args = p.parse_args()
+    target = args.size_mb << 20
+
+    tmp = tempfile.mkdtemp(prefix="wstap-bench-")
+    os.chmod(tmp, 0o777)
+    pcap = args.out + ".partial"
+    slog, clog = os.path.join(tmp, "server.jsonl"), os.path.join(tmp, "client.jsonl")
+    ready, stop = os.path.join(tmp, "ready"), os.path.join(tmp, "stop")
+    errpath = os.path.join(tmp, "tcpdump.stderr")
+    procs = []
+    sh("ip", "netns", "del", NS, check=False, stderr=subprocess.DEVNULL)
+    sh("ip", "netns", "add", NS)
+    try:
+        sh(*ns("ip", "link", "set", "lo", "mtu", "1500", "up"))
+        if shutil.which("ethtool"):
+            sh(*ns("ethtool", "-K", "lo", "tso", "off", "gso", "off", "gro", "off"),
+               check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        err = open(errpath, "w")
+        # A 512 MiB kernel buffer: the peers can outrun tcpdump's writes for a moment on a busy
+        # machine, and a dropped packet would be a lost message in the check.
+        dump = subprocess.Popen(ns("tcpdump", "-Z", "root", "-s", "0", "-B", "524288", "-i", "lo",
+                                   "-w", pcap, f"tcp port {PORT}"),
+                                stdout=subprocess.DEVNULL, stderr=err)
+        procs.append(dump)
+        wait_for(lambda: "listening on" in open(errpath).read() or dump.poll() is not None, 15,
+                 "tcpdump")
+        if dump.poll() is not None:
+            raise RuntimeError("tcpdump died: " + open(errpath).read())
+        py = sys.executable
+        traffic = os.path.join(HERE, "traffic.py")
+        server = subprocess.Popen(ns(py, traffic, "server", "--port", str(PORT), "--log", slog,
+                                     "--ready", ready, "--stop", stop))
+        procs.append(server)
+        wait_for(lambda: os.path.exists(ready), 30, "server ready")
+        client = subprocess.Popen(ns(py, traffic, "client", "--port", str(PORT), "--log", clog,
+                                     "--connections", str(args.connections), "--stop", stop))
+        procs.append(client)
+        started = time.time()
+        last = 0
+        while not os.path.exists(stop):
+            size = os.path.getsize(pcap) if os.path.exists(pcap) else 0
+            if size >= target:
+                open(stop, "w").close()
+            elif client.poll() is not None:
+                raise RuntimeError("the client ended early")
+            if time.time() - last > 5:
+                print(f"[record] {size >> 20} / {args.size_mb} MiB "
+                      f"({time.time() - started:.0f} s)", flush=True)
+                last = time.time()
+            time.sleep(0.2)
+        if client.wait(timeout=300) != 0:
+            raise RuntimeError("the client failed")
+        if server.wait(timeout=60) != 0:
+            raise RuntimeError("the server failed")
+        # tcpdump stops at SIGINT without draining its kernel buffer, which may still hold the
+        # last packets on a busy machine: wait until the file stops growing first.
+        stable_since, last_size = time.time(), -1
+        while time.time() - stable_since < 2.0:
+            size = os.path.getsize(pcap)
+            if size != last_size:
+                stable_since, last_size = time.time(), size
+            time.sleep(0.1)
+        dump.send_signal(signal.SIGINT)
+        dump.wait(timeout=60)
+        err.close()
+        stats = open(errpath).read().strip().replace("\n", " | ")
+        print("[record] tcpdump:", stats, flush=True)
+        lines = []
+        for path in (clog, slog):
+            with open(path) as f:
+                lines += [line for line in f if line.strip()]
+        if len(lines) != 2 * args.connections:
+            raise RuntimeError(f"expected {2 * args.connections} truth lines, got {len(lines)}")
+        with open(args.out + ".truth.jsonl", "w") as f:
+            f.writelines(sorted(lines))
+        os.rename(pcap, args.out)
+        print(f"[record] {args.out}: {os.path.getsize(args.out) >> 20} MiB in "
+              f"{time.time() - started:.0f} s", flush=True)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        sh("ip", "netns", "del", NS, check=False)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# The wstap benchmark: one command from a clean clone (as root, for the network namespace).
+#
+#   bench/run.sh [--size-mb N] [--runs R] [--connections C]
+#
+# 1. installs what it needs (tcpdump, tshark, GNU time, ethtool, libpcap, Python websockets),
+# 2. builds wstap in release mode,
+# 3. records bench/out/capture-NMB.pcap (N MiB, default 600) of real traffic between Python
+#    `websockets` peers in a network namespace (see record.py) unless it is already there,
+# 4. checks that `wstap read` found every message the peers logged (count, bytes, SHA-256),
+# 5. times R runs (default 3) of each command, and prints the median wall time, the median
+#    peak RSS, and the ratios to tshark and to the bare libpcap read (tcpdump -r F -w /dev/null),
+# 6. measures wstap's peak RSS on the first fifth of the capture too, to show that memory
+#    does not grow with the file.
+# The table is also written to bench/out/results-NMB.md.  Timings are wall clock on whatever
+# else the machine is doing: compare runs on an idle machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+size_mb=600
+runs=3
+connections=16
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --size-mb) size_mb="$2"; shift 2 ;;
+        --runs) runs="$2"; shift 2 ;;
+        --connections) connections="$2"; shift 2 ;;
+        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "bench/run.sh: unknown argument $1 (try --help)" >&2; exit 64 ;;
+    esac
+done
+if [ "$(id -u)" != 0 ]; then
+    echo "bench/run.sh: run as root (it records in a network namespace of its own)" >&2
+    exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+missing=()
+command -v tcpdump >/dev/null || missing+=(tcpdump)
+command -v tshark >/dev/null || missing+=(tshark)
+[ -x /usr/bin/time ] || missing+=(time)
+command -v ethtool >/dev/null || missing+=(ethtool)
+command -v ip >/dev/null || missing+=(iproute2)
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+pkg-config --exists libpcap 2>/dev/null || missing+=(libpcap-dev)
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "== installing ${missing[*]}"
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+python3 -c 'import websockets' 2>/dev/null || pip install -q websockets || pip install -q --break-system-packages websockets
+
+echo "== swift build -c release"
+swift build -c release 2>&1 | tail -1
+wstap="$(swift build -c release --show-bin-path)/wstap"
+
+mkdir -p bench/out
+capture="bench/out/capture-${size_mb}MB.pcap"
+if [ -f "$capture" ] && [ -f "$capture.truth.jsonl" ]; then
+    echo "== reusing $capture ($(( $(stat -c %s "$capture") >> 20 )) MiB)"
+else
+    echo "== recording $capture ($size_mb MiB, $connections connections)"
+    python3 bench/record.py "$capture" --size-mb "$size_mb" --connections "$connections"
+fi
+
+echo "== checking that wstap found every message the peers sent"
+"$wstap" read "$capture" --format jsonl | python3 bench/check.py "$capture.truth.jsonl"
+
+# The first fifth of the capture (whole packets), for the memory-growth comparison.
+small="bench/out/capture-${size_mb}MB-first-fifth.pcap"
+if [ ! -f "$small" ]; then
+    python3 - "$capture" "$small" <<'EOF'
+import struct, sys
+src, dst = sys.argv[1], sys.argv[2]
+limit = __import__("os").path.getsize(src) // 5
+with open(src, "rb") as f, open(dst + ".partial", "wb") as out:
+    header = f.read(24)
+    out.write(header)
+    endian = "<" if header[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    while out.tell() < limit:
+        head = f.read(16)
+        if len(head) < 16:
+            break
+        length = struct.unpack(endian + "IIII", head)[2]
+        out.write(head + f.read(length))
+__import__("os").rename(dst + ".partial", dst)
+EOF
+fi
+
+# measure NAME CMD...: runs CMD $runs times (stdout to /dev/null); prints "median_seconds peak_kib".
+measure() {
+    local name="$1"; shift
+    local times=() rss=() i
+    for i in $(seq "$runs"); do
+        /usr/bin/time -f '%e %M' -o bench/out/time.txt "$@" >/dev/null 2>bench/out/stderr.txt || {
+            echo "bench/run.sh: $name failed:" >&2; cat bench/out/stderr.txt >&2; exit 1; }
+        read -r t m < bench/out/time.txt
+        times+=("$t"); rss+=("$m")
+        echo "   $name run $i: ${t} s, $(( m / 1024 )) MiB" >&2
+    done
+    printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {printf "%s ", a[int((NR+1)/2)]}'
+    printf '%s\n' "${rss[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+
+echo "== timing, $runs runs each (median)"
+floor=$(measure "tcpdump -r (libpcap floor)" tcpdump -r "$capture" -w /dev/null)
+read_jsonl=$(measure "wstap read --format jsonl" "$wstap" read "$capture" --format jsonl)
+sessions=$(measure "wstap sessions" "$wstap" sessions "$capture")
+small_read=$(measure "wstap read --format jsonl (first fifth)" "$wstap" read "$small" --format jsonl)
+tshark=$(measure "tshark -Y websocket -T fields" tshark -r "$capture" -d tcp.port==9300,http \
+    -Y websocket -T fields -e frame.number -e websocket.opcode -e websocket.payload)
+
+results="bench/out/results-${size_mb}MB.md"
+{
+    big=$(( $(stat -c %s "$capture") >> 20 ))
+    little=$(( $(stat -c %s "$small") >> 20 ))
+    printf '%s MiB capture (%s connections), median of %s runs, %s\n\n' "$big" "$connections" "$runs" "$(date -u +%Y-%m-%d)"
+    echo '| command | time | peak RSS | vs tshark | vs libpcap floor |'
+    echo '|---|---|---|---|---|'
+    row() {
+        local label="$1" t="$2" m="$3"
+        read -r tt _ <<<"$tshark"; read -r ft _ <<<"$floor"
+        awk -v l="$label" -v t="$t" -v m="$m" -v tt="$tt" -v ft="$ft" 'BEGIN {
+            printf "| %s | %.2f s | %.0f MiB | %.1f× faster | %.2f× |\n", l, t, m / 1024, tt / t, t / ft }'
+    }
+    read -r t m <<<"$read_jsonl"; row '`wstap read --format jsonl`' "$t" "$m"
+    read -r t m <<<"$sessions"; row '`wstap sessions`' "$t" "$m"
+    read -r t m <<<"$tshark"; row '`tshark -Y websocket -T fields -e websocket.payload`' "$t" "$m"
+    read -r t m <<<"$floor"; row '`tcpdump -r FILE -w /dev/null` (libpcap floor)' "$t" "$m"
+    read -r t m <<<"$small_read"; row "\`wstap read --format jsonl\` on the first ${little} MiB" "$t" "$m"
+} > "$results"
+echo
+cat "$results"
