@@ -14,13 +14,13 @@ import PacketDecoding
     /// frame buffer, which data frames do not use, so the whole frame was reported missing and the
     /// message length came out as the claimed length plus what arrived (beyond Int64 for 2^63 − 1).
     @Test(arguments: [UInt64(1000), UInt64(1) << 40, UInt64(Int64.max)])
-    func truncatedFrameReportsTheTrueShortfall(claimed: UInt64) {
+    func truncatedFrameReportsTheTrueShortfall(claimed: UInt64) throws {
         let received = 300
         let events = decode([Self.header(length: claimed) + [UInt8](repeating: 0x41, count: received)], direction: .serverToClient)
-        let message = try? #require(events.messages.first)
-        #expect(message?.length == claimed)
-        #expect(message?.missingBytes == claimed - UInt64(received))
-        #expect(message?.payload.count == received)
+        let message = try #require(events.messages.first)
+        #expect(message.length == claimed)
+        #expect(message.missingBytes == claimed - UInt64(received))
+        #expect(message.payload.count == received)
         #expect(events.anomalyKinds == ["truncated_frame", "incomplete_message"])
         let detail = events.compactMap { if case .anomaly(let anomaly) = $0, anomaly.kind == "truncated_frame" { anomaly.detail } else { nil } }
         #expect(detail == ["the capture ends \(claimed - UInt64(received)) bytes before the end of a binary frame"])
@@ -34,14 +34,14 @@ import PacketDecoding
     }
 
     /// A frame past the message cap keeps only the cap, however much arrives.
-    @Test func oversizedFramePayloadIsNotKept() {
+    @Test func oversizedFramePayloadIsNotKept() throws {
         var configuration = InspectionConfiguration()
         configuration.maxMessageBytes = 1024
         let events = decode(
             [Self.header(length: UInt64(Int64.max))] + Array(repeating: [UInt8](repeating: 0x42, count: 4096), count: 64),
             direction: .serverToClient, configuration: configuration)
-        let message = try? #require(events.messages.first)
-        #expect(message?.payload.count == 1024)
-        #expect(message?.length == UInt64(Int64.max))
+        let message = try #require(events.messages.first)
+        #expect(message.payload.count == 1024)
+        #expect(message.length == UInt64(Int64.max))
     }
 }
