@@ -17,7 +17,7 @@ import zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CAPTURES = os.path.join(ROOT, "captures")
-MAX_SEED = 64 * 1024
+MAX_SEED = 16 * 1024
 # Index of each link type in FuzzPacketDecoder's table.
 DECODER_INDEX = {0: 0, 1: 1, 12: 2, 14: 3, 101: 4, 108: 5, 113: 6, 228: 7, 229: 8, 276: 9}
 

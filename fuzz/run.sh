@@ -11,6 +11,9 @@ all=(FuzzPacketDecoder FuzzTCPReassembly FuzzHTTPHead FuzzFrames FuzzInflater Fu
 targets=("${@:-${all[@]}}")
 declare -A seeds=([FuzzPacketDecoder]=decoder [FuzzTCPReassembly]=reassembly [FuzzHTTPHead]=http
                   [FuzzFrames]=frames [FuzzInflater]=inflater [FuzzRead]=read)
+# Stream targets slow down to a few hundred runs a second on 64 KB seeds; 16 KB still spans many
+# segments and frames. The others take libFuzzer's default (the largest seed).
+declare -A maxLength=([FuzzTCPReassembly]=16384 [FuzzFrames]=16384)
 
 swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library || exit 1
 bin="$(swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --show-bin-path)"
@@ -23,7 +26,9 @@ for target in "${targets[@]}"; do
     mkdir -p "$corpus"
     echo "== $target: ${seconds}s"
     # One process (no -jobs/-workers fork), a 10 s per-input timeout counts as a hang, 1.5 GB as a leak.
-    "$bin/$target" "$corpus" ".seeds/${seeds[$target]}" -max_total_time="$seconds" -timeout=10 \
+    lengthOption=()
+    [ -n "${maxLength[$target]:-}" ] && lengthOption=(-max_len="${maxLength[$target]}")
+    "$bin/$target" "$corpus" ".seeds/${seeds[$target]}" "${lengthOption[@]}" -max_total_time="$seconds" -timeout=10 \
         -rss_limit_mb=1536 -print_final_stats=1 -artifact_prefix="artifacts/$target-" \
         >"logs/$target.log" 2>&1
     status=$?
