@@ -25,7 +25,7 @@ while [ $# -gt 0 ]; do
         --size-mb) size_mb="$2"; shift 2 ;;
         --runs) runs="$2"; shift 2 ;;
         --connections) connections="$2"; shift 2 ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench/run.sh: unknown argument $1 (try --help)" >&2; exit 64 ;;
     esac
 done
