@@ -48,7 +48,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-python3 -c 'import websockets' 2>/dev/null || pip install -q websockets || pip install -q --break-system-packages websockets
+# The peers use websockets' asyncio API (version 13 or later), from PyPI.
+if ! python3 -c 'import websockets.asyncio.client' 2>/dev/null; then
+    command -v pip >/dev/null || { apt-get update -qq; apt-get install -y -qq python3-pip >/dev/null; }
+    pip install -q websockets || pip install -q --break-system-packages websockets
+fi
 
 echo "== swift build -c release"
 swift build -c release 2>&1 | tail -1
