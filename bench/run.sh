@@ -25,7 +25,7 @@ while [ $# -gt 0 ]; do
         --size-mb) size_mb="$2"; shift 2 ;;
         --runs) runs="$2"; shift 2 ;;
         --connections) connections="$2"; shift 2 ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench/run.sh: unknown argument $1 (try --help)" >&2; exit 64 ;;
     esac
 done
@@ -48,7 +48,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-python3 -c 'import websockets' 2>/dev/null || pip install -q websockets || pip install -q --break-system-packages websockets
+# The peers use websockets' asyncio API (version 13 or later), from PyPI.
+if ! python3 -c 'import websockets.asyncio.client' 2>/dev/null; then
+    command -v pip >/dev/null || { apt-get update -qq; apt-get install -y -qq python3-pip >/dev/null; }
+    pip install -q websockets || pip install -q --break-system-packages websockets
+fi
 
 echo "== swift build -c release"
 swift build -c release 2>&1 | tail -1
@@ -107,8 +111,10 @@ floor=$(measure "tcpdump -r (libpcap floor)" tcpdump -r "$capture" -w /dev/null)
 read_jsonl=$(measure "wstap read --format jsonl" "$wstap" read "$capture" --format jsonl)
 sessions=$(measure "wstap sessions" "$wstap" sessions "$capture")
 small_read=$(measure "wstap read --format jsonl (first fifth)" "$wstap" read "$small" --format jsonl)
+# tshark prints text payloads (websocket.payload.text) and binary ones in hex (data.data), so
+# both tools write out every payload they decoded.
 tshark=$(measure "tshark -Y websocket -T fields" tshark -r "$capture" -d tcp.port==9300,http \
-    -Y websocket -T fields -e frame.number -e websocket.opcode -e websocket.payload)
+    -Y websocket -T fields -e frame.number -e websocket.opcode -e websocket.payload.text -e data.data)
 
 results="bench/out/results-${size_mb}MB.md"
 {
@@ -121,11 +127,12 @@ results="bench/out/results-${size_mb}MB.md"
         local label="$1" t="$2" m="$3"
         read -r tt _ <<<"$tshark"; read -r ft _ <<<"$floor"
         awk -v l="$label" -v t="$t" -v m="$m" -v tt="$tt" -v ft="$ft" 'BEGIN {
-            printf "| %s | %.2f s | %.0f MiB | %.1f× faster | %.2f× |\n", l, t, m / 1024, tt / t, t / ft }'
+            versus = (t == tt) ? "1×" : (t < tt ? sprintf("%.1f× faster", tt / t) : sprintf("%.1f× slower", t / tt))
+            printf "| %s | %.2f s | %.0f MiB | %s | %.2f× |\n", l, t, m / 1024, versus, t / ft }'
     }
     read -r t m <<<"$read_jsonl"; row '`wstap read --format jsonl`' "$t" "$m"
     read -r t m <<<"$sessions"; row '`wstap sessions`' "$t" "$m"
-    read -r t m <<<"$tshark"; row '`tshark -Y websocket -T fields -e websocket.payload`' "$t" "$m"
+    read -r t m <<<"$tshark"; row '`tshark -Y websocket -T fields -e websocket.payload.text -e data.data`' "$t" "$m"
     read -r t m <<<"$floor"; row '`tcpdump -r FILE -w /dev/null` (libpcap floor)' "$t" "$m"
     read -r t m <<<"$small_read"; row "\`wstap read --format jsonl\` on the first ${little} MiB" "$t" "$m"
 } > "$results"

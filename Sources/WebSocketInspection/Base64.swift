@@ -68,6 +68,19 @@ public enum Base64 {
             let pairs = pairTable.baseAddress!
             var read = 0
             var written = 0
+            // Six bytes per step while eight can be loaded at once: one big-endian load, four
+            // 12-bit lookups, one 64-bit store.
+            while count &- read >= 8 {
+                let bits = UInt64(bigEndian: UnsafeRawPointer(source + read).loadUnaligned(as: UInt64.self))
+                let first = UInt64(UInt16(littleEndian: pairs[Int(truncatingIfNeeded: bits >> 52)]))
+                let second = UInt64(UInt16(littleEndian: pairs[Int(truncatingIfNeeded: (bits >> 40) & 0xFFF)]))
+                let third = UInt64(UInt16(littleEndian: pairs[Int(truncatingIfNeeded: (bits >> 28) & 0xFFF)]))
+                let fourth = UInt64(UInt16(littleEndian: pairs[Int(truncatingIfNeeded: (bits >> 16) & 0xFFF)]))
+                let characters = first | second << 16 | third << 32 | fourth << 48
+                target.storeBytes(of: characters.littleEndian, toByteOffset: written, as: UInt64.self)
+                read &+= 6
+                written &+= 8
+            }
             while count &- read >= 3 {
                 let triple = UInt32(source[read]) << 16 | UInt32(source[read &+ 1]) << 8 | UInt32(source[read &+ 2])
                 target.storeBytes(of: pairs[Int(triple >> 12)], toByteOffset: written, as: UInt16.self)

@@ -54,6 +54,9 @@ public final class PerMessageInflater {
     private static let messageTrailer: [UInt8] = [0x00, 0x00, 0xFF, 0xFF]
     /// Output is inflated in steps of this size, which bounds the overshoot past the cap.
     private static let outputStepBytes = 64 << 10
+    /// How many times larger than its compressed size a message is assumed to inflate to, for the
+    /// first reservation of its output (JSON text typically inflates 3 to 10 times).
+    private static let expectedExpansion = 4
     private static let lostContextReason = "no context: an earlier message could not be inflated"
 
     private var decompressor: ZlibDecompressor?
@@ -145,6 +148,10 @@ public final class PerMessageInflater {
         // Never zero capacity: zlib needs somewhere to write to report that output exists.
         var step = allocator.buffer(capacity: cap < Self.outputStepBytes ? cap + 1 : Self.outputStepBytes)
         var output: [UInt8] = []
+        // Room for a typical inflated size up front, so that the output is not copied at every
+        // doubling: a few times the compressed size, never past the cap. Untouched pages of a
+        // large reservation cost no memory.
+        output.reserveCapacity(min(cap, max(Self.outputStepBytes, payload.count &* Self.expectedExpansion)))
         var discarded = 0
         while true {
             step.clear()

@@ -1,4 +1,6 @@
+import Foundation
 import Testing
+import TestSupport
 
 @testable import WebSocketInspection
 
@@ -44,5 +46,19 @@ import Testing
         var output: [UInt8] = Array("prefix".utf8)
         Base64.append(bytes, to: &output)
         #expect(String(decoding: output, as: UTF8.self) == "prefix" + Base64.encode(bytes))
+    }
+
+    /// Every length around the 6-bytes-per-step loop and its 3-byte and padded tails, on random
+    /// bytes, against Foundation's encoder.
+    @Test func matchesFoundationOnRandomBytesOfEveryLengthUpTo200() {
+        var random = SplitMix64(seed: 0xB64)
+        for length in Array(0...200) + [4095, 4096, 65_537] {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) }
+            let expected = Data(bytes).base64EncodedString()
+            #expect(Base64.encode(bytes) == expected, "length \(length)")
+            var appended: [UInt8] = [0x2A]
+            Base64.append(bytes, to: &appended)
+            #expect(appended == [0x2A] + Array(expected.utf8), "append, length \(length)")
+        }
     }
 }
