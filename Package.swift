@@ -10,6 +10,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -30,16 +32,29 @@ let package = Package(
         ),
         .target(name: "Inspector", dependencies: ["PacketCapture", "PacketDecoding", "TCPReassembly", "WebSocketInspection"]),
         .target(name: "SessionFormats", dependencies: ["PacketDecoding", "WebSocketInspection"]),
+        .target(
+            name: "Replay",
+            dependencies: [
+                "Inspector", "PacketCapture", "SessionFormats", "WebSocketInspection",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ]
+        ),
         .executableTarget(
             name: "wstap",
             dependencies: [
-                "Inspector", "SessionFormats", "PacketCapture",
+                "Inspector", "SessionFormats", "PacketCapture", "Replay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "PacketDecodingTests", dependencies: ["PacketDecoding", "PacketCapture"]),
         .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "PacketDecoding"]),
         .testTarget(name: "WebSocketInspectionTests", dependencies: ["WebSocketInspection", "PacketDecoding", "TCPReassembly"]),
+        .testTarget(name: "ReplayTests", dependencies: ["Replay", "SessionFormats", "WebSocketInspection"]),
         .testTarget(name: "EndToEndTests", dependencies: ["wstap"]),
     ],
     swiftLanguageModes: [.v6]
