@@ -175,7 +175,12 @@ struct ConnectionReplayer {
     }
 
     static func describe(_ error: any Error) -> String {
-        if let error = error as? IOError { return error.description }
+        if let error = error as? NIOConnectionError {
+            let reasons = error.connectionErrors.map { describe($0.error) }
+            return reasons.isEmpty ? (error.dnsAError.map(describe) ?? "no address to connect to") : Set(reasons).sorted().joined(separator: "; ")
+        }
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
+        if error is ChannelError, case .connectTimeout = error as! ChannelError { return "connect timed out (--connect-timeout)" }
         if let error = error as? NIOSSLError { return "TLS: \(error)" }
         if let error = error as? BoringSSLError { return "TLS: \(error)" }
         return String(describing: error)

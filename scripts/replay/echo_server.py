@@ -119,7 +119,11 @@ async def main():
     if args.cert:
         ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ssl_context.load_cert_chain(args.cert, args.key)
-    async with serve(handler, args.host, args.port, subprotocols=["chat.v1"], ping_interval=None,
+    def select_subprotocol(connection, offered):
+        # websockets' default refuses clients that offer none when subprotocols are configured.
+        return "chat.v1" if "chat.v1" in offered else None
+
+    async with serve(handler, args.host, args.port, select_subprotocol=select_subprotocol, ping_interval=None,
                      max_size=None, ssl=ssl_context) as server:
         port = server.sockets[0].getsockname()[1]
         if args.ready:
@@ -130,6 +134,11 @@ async def main():
 
 
 if __name__ == "__main__":
+    # A parent such as a test runner may start us with SIGTERM blocked (the mask is inherited):
+    # unblock it so that terminating the server works.
+    import signal
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         asyncio.run(main())
     except KeyboardInterrupt:
