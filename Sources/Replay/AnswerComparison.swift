@@ -86,16 +86,16 @@ public struct AnswerComparator: Sendable {
         return result
     }
 
-    /// Text when the payload is valid UTF-8 (close frames: code and reason), otherwise a hex prefix.
+    /// Text (unquoted) when the payload is valid UTF-8 (close frames: code and reason), otherwise a hex prefix.
     func preview(_ message: ReplayMessage) -> String {
         if message.opcode == .close {
             guard message.payload.count >= 2 else { return "(no status)" }
             let code = UInt16(message.payload[0]) << 8 | UInt16(message.payload[1])
-            return "\(code) \(String(decoding: message.payload[2...], as: UTF8.self).debugDescription)"
+            return "\(code) \(String(decoding: message.payload[2...], as: UTF8.self))"
         }
         if let text = String(validating: message.payload, as: UTF8.self) {
             let cut = text.count > maxPreviewCharacters ? String(text.prefix(maxPreviewCharacters)) + "…" : text
-            return cut.debugDescription
+            return cut
         }
         let hexDigits = Array("0123456789abcdef")
         let prefix = message.payload.prefix(maxPreviewCharacters / 2).map { "\(hexDigits[Int($0 >> 4)])\(hexDigits[Int($0 & 0xf)])" }.joined()

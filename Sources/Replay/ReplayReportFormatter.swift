@@ -62,9 +62,9 @@ public struct ReplayReportFormatter: Sendable {
         for answer in divergent.prefix(maxShownDifferences) {
             switch answer.outcome {
             case .missing:
-                lines.append("  answer \(answer.index) missing: recorded \(answer.expectedOpcode?.description ?? "?") \(answer.expectedPreview ?? "")")
+                lines.append("  answer \(answer.index) missing: recorded \(answer.expectedOpcode?.description ?? "?") \(quote(answer.expectedPreview))")
             case .extra:
-                lines.append("  answer \(answer.index) extra: \(answer.actualOpcode?.description ?? "?") \(answer.actualPreview ?? "")")
+                lines.append("  answer \(answer.index) extra: \(answer.actualOpcode?.description ?? "?") \(quote(answer.actualPreview))")
             case .differing:
                 lines.append("  answer \(answer.index) differs (\(answer.expectedOpcode?.description ?? "?")):")
                 if answer.comparedAsJSON {
@@ -76,8 +76,8 @@ public struct ReplayReportFormatter: Sendable {
                     }
                 } else {
                     if let detail = answer.detail { lines.append("    \(detail)") }
-                    lines.append("    recorded: \(answer.expectedPreview ?? "")")
-                    lines.append("    now:      \(answer.actualPreview ?? "")")
+                    lines.append("    recorded: \(quote(answer.expectedPreview))")
+                    lines.append("    now:      \(quote(answer.actualPreview))")
                 }
             case .matched:
                 break
@@ -89,6 +89,9 @@ public struct ReplayReportFormatter: Sendable {
         for note in report.notes { lines.append("  note: \(note)") }
         return lines
     }
+
+    /// Quoted with escapes so control characters and trailing spaces stay visible in a terminal.
+    private func quote(_ preview: String?) -> String { (preview ?? "").debugDescription }
 
     private func jsonLines(_ report: ConnectionReport, _ target: ReplayTarget) -> [String] {
         var lines: [String] = []
