@@ -2,11 +2,11 @@ import CompressNIO
 import NIOCore
 
 /// The compressing side of permessage-deflate, for building test vectors and for recompressing
-/// messages on replay. Internal until a caller outside this module needs it.
+/// messages on replay (public for the Replay target).
 ///
 /// Messages can be written in parts so a large message (or a bomb) never has to exist in memory
 /// at once, and a sync flush can be forced inside a message as some senders do.
-final class PerMessageDeflater {
+public final class PerMessageDeflater {
     private let compressor: ZlibCompressor
     private let noContextTakeover: Bool
     private let allocator = ByteBufferAllocator()
@@ -16,7 +16,7 @@ final class PerMessageDeflater {
     /// - Parameters:
     ///   - windowBits: 8...15; 8 is raised to 9 because zlib's raw deflate does not support an
     ///     8-bit window (compress-nio accepts 9...15). Negotiate 9 when a peer asks for 8.
-    init(windowBits: Int = 15, noContextTakeover: Bool = false, compressionLevel: Int32 = 6) throws {
+    public init(windowBits: Int = 15, noContextTakeover: Bool = false, compressionLevel: Int32 = 6) throws {
         let bits = Int32(min(max(windowBits, 9), 15))
         let configuration = ZlibConfiguration(windowSize: bits, compressionLevel: compressionLevel)
         compressor = try ZlibCompressor(algorithm: .deflate, configuration: configuration)
@@ -24,17 +24,17 @@ final class PerMessageDeflater {
     }
 
     /// Compresses part of the current message.
-    func write(_ bytes: [UInt8]) throws {
+    public func write(_ bytes: [UInt8]) throws {
         try deflate(bytes, flush: .no)
     }
 
     /// Forces a sync flush inside the current message (emits an empty stored block).
-    func flush() throws {
+    public func flush() throws {
         try deflate([], flush: .sync)
     }
 
     /// Ends the message: sync flush, strip the trailing `00 00 ff ff`, return the payload.
-    func finishMessage() throws -> [UInt8] {
+    public func finishMessage() throws -> [UInt8] {
         try deflate([], flush: .sync)
         var payload = pending
         pending = []
@@ -44,7 +44,7 @@ final class PerMessageDeflater {
     }
 
     /// One-shot: the compressed payload of `message`.
-    func compress(_ message: [UInt8]) throws -> [UInt8] {
+    public func compress(_ message: [UInt8]) throws -> [UInt8] {
         try write(message)
         return try finishMessage()
     }

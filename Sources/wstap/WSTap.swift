@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// The `wstap` command: argument parsing and wiring only; the work is done in the library targets.
 @main
-struct WSTap: ParsableCommand {
+struct WSTap: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wstap",
         abstract: "Inspect, decode and replay WebSocket traffic from pcap/pcapng files and live interfaces.",
@@ -13,6 +13,6 @@ struct WSTap: ParsableCommand {
 
             Shell completion: wstap --generate-completion-script bash|zsh|fish
             """,
-        subcommands: [Read.self, Sniff.self, Sessions.self, Export.self]
+        subcommands: [Read.self, Sniff.self, Sessions.self, ReplayCommand.self, Export.self]
     )
 }

@@ -1,24 +1,32 @@
 import ArgumentParser
 import Foundation
+import Replay
 import SessionFormats
 
 /// What `export` can write.
 enum ExportFormat: String, ExpressibleByArgument, CaseIterable {
     /// HAR 1.2 with Chrome DevTools' WebSocket fields.
     case har
+    /// The wstap session file that `wstap replay` reads (format documented in README.md).
+    case session
 }
 
-/// `wstap export FILE --format har -o out.har`: move a capture into the tools people already use.
+/// `wstap export FILE --format har|session -o OUT`: move a capture into the tools people already use,
+/// or into a session file for `wstap replay`.
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Export the WebSocket connections of a capture to another format (HAR).",
+        abstract: "Export the WebSocket connections of a capture to HAR or to a replayable session file.",
         discussion: """
             Examples:
               wstap export capture.pcap --format har -o capture.har
               wstap export capture.pcap --format har --redact -o shareable.har
               wstap export capture.pcap --format har | jq '.log.entries[]._webSocketMessages | length'
+              wstap export bug.pcap --format session -o bug.session.json
+              wstap replay bug.session.json --target ws://127.0.0.1:8080
 
             har: one entry per WebSocket connection with the handshake request and response, and its text and binary messages in `_webSocketMessages` (Chrome DevTools' format: open it with Network → Import HAR). Ping, pong and close frames are not listed, as in Chrome's exports. --redact replaces the values of Cookie, Authorization, Proxy-Authorization and Set-Cookie headers, and of the cookies arrays, with "[redacted]" (message payloads are not changed).
+
+            session: every connection with its handshake heads and every message (direction, opcode, time, payload, fragment lengths, compression), for `wstap replay`.
 
             Exit status: 0 when the file was exported, 1 when it could not be read or written, 64 for a usage error.
             """
@@ -27,13 +35,13 @@ struct Export: ParsableCommand {
     @Argument(help: "A pcap or pcapng file, or - for standard input.")
     var file: String
 
-    @Option(name: .long, help: "Output format.")
+    @Option(name: .long, help: "Output format: har or session.")
     var format: ExportFormat = .har
 
     @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Where to write (default: standard output).", valueName: "PATH"))
     var output: String?
 
-    @Flag(name: .long, help: "Replace credentials (Cookie, Authorization, Set-Cookie) with \"[redacted]\".")
+    @Flag(name: .long, help: "har: replace credentials (Cookie, Authorization, Set-Cookie) with \"[redacted]\".")
     var redact = false
 
     @Option(name: .long, help: "Largest message payload kept, in bytes (after decompression).")
@@ -44,6 +52,8 @@ struct Export: ParsableCommand {
         switch format {
         case .har:
             data = try exportHAR()
+        case .session:
+            data = try sessionFile()
         }
         try write(data)
     }
@@ -59,6 +69,17 @@ struct Export: ParsableCommand {
         } catch {
             throw Diagnostics.fail("cannot encode the HAR: \(error)")
         }
+    }
+
+    private func sessionFile() throws -> Data {
+        let loaded: RecordingLoader.Loaded
+        do {
+            loaded = try RecordingLoader.loadCapture(file, maxMessageBytes: maxMessageBytes)
+        } catch {
+            throw Diagnostics.fail(error.description)
+        }
+        loaded.warnings.forEach(Diagnostics.warning)
+        return try loaded.session.encoded()
     }
 
     private func write(_ data: Data) throws {
