@@ -50,7 +50,8 @@ public enum RecordingLoader {
         return Loaded(session: SessionFile(recorder: recorder), warnings: warnings)
     }
 
-    /// A session file when the content is JSON (first non-space byte `{`), a capture otherwise.
+    /// A session file or a HAR file when the content is JSON (first non-space byte `{`), a capture
+    /// otherwise.
     public static func load(_ path: String, maxMessageBytes: Int = 16 << 20) throws(LoadError) -> Loaded {
         if path != "-", let handle = FileHandle(forReadingAtPath: path) {
             let head = (try? handle.read(upToCount: 64)) ?? Data()
@@ -65,6 +66,13 @@ public enum RecordingLoader {
                 do {
                     return Loaded(session: try SessionFile.decode(data), warnings: [])
                 } catch {
+                    // Not a session file: perhaps a HAR (from `wstap export --format har`, or a
+                    // browser's DevTools).
+                    if let connections = try? HARReader().read(data), !connections.isEmpty {
+                        return Loaded(
+                            session: SessionFile(connections: connections.map(SessionConnection.init(recorded:))),
+                            warnings: ["'\(path)' is a HAR file: it lists text and binary messages only, so pings, close frames and fragmentation are not replayed"])
+                    }
                     throw LoadError(description: "'\(path)': \(error.description)")
                 }
             }

@@ -181,6 +181,24 @@ import Testing
         try Self.expectIdenticalStream(server, truth: "replay-echo.truth.jsonl", exactFrameLengths: true)
     }
 
+    @Test func harExportReplaysItsTextAndBinaryMessages() throws {
+        let server = try EchoServer()
+        defer { server.stop() }
+        let har = server.folder.appendingPathComponent("echo.har")
+        let export = try WSTapRunner.run(["export", Self.capture("replay-echo.pcap"), "--format", "har", "-o", har.path])
+        #expect(export.status == 0, "\(export.stderr)")
+        let result = try WSTapRunner.run(["replay", har.path, "--target", "ws://127.0.0.1:\(server.port)", "--ignore", "$.ts"], timeout: 60)
+        // HAR holds no ping or close frames: the data messages must arrive exactly, in order.
+        #expect(result.stderr.contains("is a HAR file"), "stderr: \(result.stderr)")
+        #expect(result.status == 0 || result.status == 1, "stderr: \(result.stderr)")
+        let isData: ([String: Any]) -> Bool = { ["text", "binary"].contains($0["opcode"] as? String ?? "") }
+        let received = try server.received().filter { $0["event"] as? String == "message" }.filter(isData)
+        let sent = try Self.clientTruth("replay-echo.truth.jsonl").filter(isData)
+        #expect(!sent.isEmpty)
+        #expect(received.map { $0["data_b64"] as? String } == sent.map { $0["data_b64"] as? String })
+        #expect(received.map { $0["opcode"] as? String } == sent.map { $0["opcode"] as? String })
+    }
+
     @Test func unreadableSourceExitsTwo() throws {
         let result = try WSTapRunner.run(["replay", "/nonexistent/file.pcap", "--target", "ws://127.0.0.1:9"])
         #expect(result.status == 2)
