@@ -38,19 +38,14 @@ extension ConnectionAnalyzer {
                 if WebSocketHandshake.isUpgradeRequest(head) {
                     clientHTTP = .awaitingUpgradeAnswer
                 } else {
-                    clientHTTP = Self.clientState(for: head.bodyFraming)
+                    clientHTTP = Self.bodySkip(for: head.bodyFraming).map { .body($0) } ?? .head
                 }
                 return true
             }
-        case .body(let remaining):
-            let taken = skipBody(side: index, remaining: remaining)
-            clientHTTP = remaining == taken ? .head : .body(remaining - taken)
-            return taken > 0
-        case .chunked(var skipper):
-            let (consumed, finished) = skipper.consume(pending[index].bytes[...])
-            pending[index].removeFirst(consumed)
-            clientHTTP = finished ? .head : .chunked(skipper)
-            return consumed > 0 || finished
+        case .body(let body):
+            let (rest, progressed) = skip(body, side: index)
+            clientHTTP = rest.map { .body($0) } ?? .head
+            return progressed
         }
     }
 
@@ -94,37 +89,43 @@ extension ConnectionAnalyzer {
                         status: response.status, reason: response.reason)))
                     clientHTTP = .head
                 }
-                switch response.bodyFraming(requestMethod: request.method) {
-                case .none: serverHTTP = .head
-                case .contentLength(let length): serverHTTP = length > 0 ? .body(length) : .head
-                case .chunked: serverHTTP = .chunked(HTTPChunkedBodySkipper())
-                case .untilClose: giveUp()
+                let framing = response.bodyFraming(requestMethod: request.method)
+                if framing == .untilClose {
+                    giveUp()  // the rest of the connection is this body
+                } else {
+                    serverHTTP = Self.bodySkip(for: framing).map { .body($0) } ?? .head
                 }
                 return true
             }
-        case .body(let remaining):
-            let taken = skipBody(side: index, remaining: remaining)
-            serverHTTP = remaining == taken ? .head : .body(remaining - taken)
-            return taken > 0
-        case .chunked(var skipper):
-            let (consumed, finished) = skipper.consume(pending[index].bytes[...])
-            pending[index].removeFirst(consumed)
-            serverHTTP = finished ? .head : .chunked(skipper)
-            return consumed > 0 || finished
+        case .body(let body):
+            let (rest, progressed) = skip(body, side: index)
+            serverHTTP = rest.map { .body($0) } ?? .head
+            return progressed
         }
     }
 
-    private func skipBody(side index: Int, remaining: UInt64) -> UInt64 {
-        let taken = min(remaining, UInt64(pending[index].count))
-        pending[index].removeFirst(Int(taken))
-        return taken
+    /// Consumes what it can of a body from a side's held bytes: what is left of it (nil when the
+    /// body is done), and whether anything was consumed.
+    private func skip(_ body: HTTPBodySkip, side index: Int) -> (rest: HTTPBodySkip?, progressed: Bool) {
+        switch body {
+        case .length(let remaining):
+            let taken = min(remaining, UInt64(pending[index].count))
+            pending[index].removeFirst(Int(taken))
+            return (remaining == taken ? nil : .length(remaining - taken), taken > 0)
+        case .chunked(var skipper):
+            let (consumed, finished) = skipper.consume(pending[index].bytes[...])
+            pending[index].removeFirst(consumed)
+            return (finished ? nil : .chunked(skipper), consumed > 0 || finished)
+        }
     }
 
-    private static func clientState(for framing: HTTPBodyFraming) -> ClientHTTPState {
+    /// How to skip a body with this framing; nil when there is none to skip (or, for a request with
+    /// broken framing, none that can be trusted).
+    private static func bodySkip(for framing: HTTPBodyFraming) -> HTTPBodySkip? {
         switch framing {
-        case .contentLength(let length) where length > 0: return .body(length)
+        case .contentLength(let length) where length > 0: return .length(length)
         case .chunked: return .chunked(HTTPChunkedBodySkipper())
-        default: return .head
+        default: return nil
         }
     }
 

@@ -24,8 +24,10 @@ public final class ConnectionAnalyzer {
     var lostData = false
 
     // HTTP state (see ConnectionAnalyzer+HTTP.swift).
-    enum ClientHTTPState { case head, body(UInt64), chunked(HTTPChunkedBodySkipper), awaitingUpgradeAnswer }
-    enum ServerHTTPState { case head, body(UInt64), chunked(HTTPChunkedBodySkipper) }
+    /// A message body being skipped: bytes left of a Content-Length body, or a chunked one.
+    enum HTTPBodySkip { case length(UInt64), chunked(HTTPChunkedBodySkipper) }
+    enum ClientHTTPState { case head, body(HTTPBodySkip), awaitingUpgradeAnswer }
+    enum ServerHTTPState { case head, body(HTTPBodySkip) }
     var clientHTTP = ClientHTTPState.head
     var serverHTTP = ServerHTTPState.head
     /// Requests seen and not yet answered, with the time their first byte arrived.
