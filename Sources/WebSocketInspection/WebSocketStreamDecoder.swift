@@ -9,9 +9,9 @@ import PacketDecoding
 public struct WebSocketStreamDecoder {
     public let connection: Int
     public let direction: WebSocketDirection
-    private let configuration: InspectionConfiguration
+    let configuration: InspectionConfiguration
     /// Whether permessage-deflate was negotiated for the connection (RSV1 then means "compressed").
-    private let compressionNegotiated: Bool
+    let compressionNegotiated: Bool
     private var inflater: PerMessageInflater?
     /// The sender keeps its compression window between messages, so one lost message spoils the rest.
     private var contextTakeover = false
@@ -24,7 +24,7 @@ public struct WebSocketStreamDecoder {
     private let guessesContext: Bool
     private var sawCompressedMessage = false
 
-    private var parser = WebSocketFrameParser()
+    var parser = WebSocketFrameParser()
     private var frame: WebSocketFrameHeader?
     private var frameBuffer: [UInt8] = []
     private var frameMissingBytes: UInt64 = 0
@@ -48,16 +48,16 @@ public struct WebSocketStreamDecoder {
     private var message: PartialMessage?
 
     /// Looking for a frame boundary after lost framing; holds bytes while scanning.
-    private var resynchronizing = false
-    private var scanBuffer = TimedByteBuffer()
+    var resynchronizing = false
+    var scanBuffer = TimedByteBuffer()
     /// True until the first boundary is found in a stream picked up mid-way (not after a gap).
-    private var atStreamStart = false
+    var atStreamStart = false
     /// Bytes dropped while looking for the next frame boundary, reported when it is found.
-    private var resynchronizationSkipped = 0
-    private var lastTimestamp = Timestamp.zero
+    var resynchronizationSkipped = 0
+    var lastTimestamp = Timestamp.zero
 
     /// Kinds reported once per direction, so that a misbehaving peer does not flood the output.
-    private var reportedOnce: Set<String> = []
+    var reportedOnce: Set<String> = []
     private var sawClose = false
     public private(set) var messageCount = 0
 
@@ -133,7 +133,7 @@ public struct WebSocketStreamDecoder {
 
     // MARK: - Frames
 
-    private mutating func parseFrames(_ bytes: ArraySlice<UInt8>, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+    mutating func parseFrames(_ bytes: ArraySlice<UInt8>, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
         var invalidReason: String?
         // The parser is moved out while it runs: its callbacks mutate the rest of `self`.
         var activeParser = WebSocketFrameParser()
@@ -366,65 +366,5 @@ public struct WebSocketStreamDecoder {
         guard inflater != nil, contextTakeover, !contextLost else { return }
         contextLost = true
         anomaly("compression_context_lost", "later compressed messages from the \(direction.senderName) cannot be inflated (context takeover)", at: timestamp, emit)
-    }
-
-    // MARK: - Resynchronization
-
-    private mutating func resynchronize(isFinal: Bool, _ emit: (InspectorEvent) -> Void) {
-        let scanner = FrameBoundaryScanner(
-            expectMasked: direction == .clientToServer, allowCompression: compressionNegotiated,
-            maxPlausibleFrameLength: UInt64(max(configuration.maxMessageBytes, 1 << 24)), trustsStart: atStreamStart)
-        while true {
-            let result = scanBuffer.bytes.withUnsafeBytes { scanner.scan($0, isFinal: isFinal) }
-            switch result {
-            case .boundary(let offset, _, _):
-                let skipped = resynchronizationSkipped + offset
-                resynchronizationSkipped = 0
-                if skipped > 0 {
-                    anomaly("resynchronized", "skipped \(skipped) bytes to the next frame boundary", at: lastTimestamp, emit)
-                }
-                let held = scanBuffer
-                scanBuffer = TimedByteBuffer()
-                resynchronizing = false
-                atStreamStart = false
-                parser.resynchronize()
-                held.forEachPart(from: offset) { part, timestamp in
-                    // A later part may find the parser desynchronized again (an invalid header):
-                    // then it goes back to scanning, with the times kept.
-                    if resynchronizing { scanBuffer.append(part, at: timestamp) } else { parseFrames(part, at: timestamp, emit) }
-                }
-                if resynchronizing && !scanBuffer.isEmpty { continue }
-                return
-            case .needMoreBytes(let discardable):
-                if scanBuffer.count >= configuration.maxResynchronizationBytes {
-                    let drop = min(scanBuffer.count, max(discardable + 1, scanBuffer.count / 2))
-                    anomalyOnce("resynchronization_limit", "no frame boundary found in \(scanBuffer.count) bytes; dropping \(drop)", at: lastTimestamp, emit)
-                    scanBuffer.removeFirst(drop)
-                    resynchronizationSkipped += drop
-                    continue
-                }
-                if discardable > 0 {
-                    scanBuffer.removeFirst(discardable)
-                    resynchronizationSkipped += discardable
-                }
-                if isFinal && resynchronizationSkipped + scanBuffer.count > 0 {
-                    anomaly("unparsed_bytes", "\(resynchronizationSkipped + scanBuffer.count) bytes at the end of the stream hold no complete frame", at: lastTimestamp, emit)
-                    scanBuffer = TimedByteBuffer()
-                    resynchronizationSkipped = 0
-                }
-                return
-            }
-        }
-    }
-
-    // MARK: - Anomalies
-
-    private func anomaly(_ kind: String, _ detail: String, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
-        emit(.anomaly(InspectorAnomaly(connection: connection, timestamp: timestamp, direction: direction, kind: kind, detail: detail)))
-    }
-
-    private mutating func anomalyOnce(_ kind: String, _ detail: String, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
-        guard reportedOnce.insert(kind).inserted else { return }
-        anomaly(kind, detail + " (reported once per direction)", at: timestamp, emit)
     }
 }

@@ -1,0 +1,65 @@
+import PacketDecoding
+
+/// Finding frames again after lost framing (a gap across a header, an invalid header) or at the
+/// start of a stream picked up mid-way, and the anomaly helpers the decoder reports through.
+extension WebSocketStreamDecoder {
+    // MARK: - Resynchronization
+
+    mutating func resynchronize(isFinal: Bool, _ emit: (InspectorEvent) -> Void) {
+        let scanner = FrameBoundaryScanner(
+            expectMasked: direction == .clientToServer, allowCompression: compressionNegotiated,
+            maxPlausibleFrameLength: UInt64(max(configuration.maxMessageBytes, 1 << 24)), trustsStart: atStreamStart)
+        while true {
+            let result = scanBuffer.bytes.withUnsafeBytes { scanner.scan($0, isFinal: isFinal) }
+            switch result {
+            case .boundary(let offset, _, _):
+                let skipped = resynchronizationSkipped + offset
+                resynchronizationSkipped = 0
+                if skipped > 0 {
+                    anomaly("resynchronized", "skipped \(skipped) bytes to the next frame boundary", at: lastTimestamp, emit)
+                }
+                let held = scanBuffer
+                scanBuffer = TimedByteBuffer()
+                resynchronizing = false
+                atStreamStart = false
+                parser.resynchronize()
+                held.forEachPart(from: offset) { part, timestamp in
+                    // A later part may find the parser desynchronized again (an invalid header):
+                    // then it goes back to scanning, with the times kept.
+                    if resynchronizing { scanBuffer.append(part, at: timestamp) } else { parseFrames(part, at: timestamp, emit) }
+                }
+                if resynchronizing && !scanBuffer.isEmpty { continue }
+                return
+            case .needMoreBytes(let discardable):
+                if scanBuffer.count >= configuration.maxResynchronizationBytes {
+                    let drop = min(scanBuffer.count, max(discardable + 1, scanBuffer.count / 2))
+                    anomalyOnce("resynchronization_limit", "no frame boundary found in \(scanBuffer.count) bytes; dropping \(drop)", at: lastTimestamp, emit)
+                    scanBuffer.removeFirst(drop)
+                    resynchronizationSkipped += drop
+                    continue
+                }
+                if discardable > 0 {
+                    scanBuffer.removeFirst(discardable)
+                    resynchronizationSkipped += discardable
+                }
+                if isFinal && resynchronizationSkipped + scanBuffer.count > 0 {
+                    anomaly("unparsed_bytes", "\(resynchronizationSkipped + scanBuffer.count) bytes at the end of the stream hold no complete frame", at: lastTimestamp, emit)
+                    scanBuffer = TimedByteBuffer()
+                    resynchronizationSkipped = 0
+                }
+                return
+            }
+        }
+    }
+
+    // MARK: - Anomalies
+
+    func anomaly(_ kind: String, _ detail: String, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+        emit(.anomaly(InspectorAnomaly(connection: connection, timestamp: timestamp, direction: direction, kind: kind, detail: detail)))
+    }
+
+    mutating func anomalyOnce(_ kind: String, _ detail: String, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+        guard reportedOnce.insert(kind).inserted else { return }
+        anomaly(kind, detail + " (reported once per direction)", at: timestamp, emit)
+    }
+}
