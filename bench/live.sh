@@ -39,13 +39,13 @@ echo "== wstap sniff live while the peers send $size_mb MiB ($connections connec
 python3 bench/record.py "$out" --size-mb "$size_mb" --connections "$connections" --live "$WSTAP" \
     | tee bench/out/live.log
 stats=$(grep '^\[record\] sniff:' bench/out/live.log)
-seconds=$(cat "$out.seconds")
+read -r seconds bytes cpu < "$out.seconds"
 read -r captured received dropped < <(sed -E 's/.* ([0-9]+) packets captured, ([0-9]+) received by filter, ([0-9]+) dropped by kernel.*/\1 \2 \3/' <<<"$stats")
 echo "== checking that sniff found every message the peers sent"
 status=0
 python3 bench/check.py "$out.truth.jsonl" < "$out" || status=1
-awk -v c="$captured" -v d="$dropped" -v s="$seconds" -v n="$size_mb" 'BEGIN {
-    printf "live: %d packets captured in %.1f s of traffic (%.0f packets/s, %.1f MiB/s held), %d dropped by kernel\n",
-        c, s, c / s, n / s, d }' | tee bench/out/live-results.txt
+awk -v c="$captured" -v d="$dropped" -v s="$seconds" -v b="$bytes" -v u="$cpu" 'BEGIN {
+    printf "live: %d packets (%.0f MiB) captured in %.1f s of traffic: %.0f packets/s, %.1f MiB/s held, %d dropped by kernel; sniff used %.1f s of CPU (%.0f%% of one core)\n",
+        c, b / 1048576, s, c / s, b / 1048576 / s, d, u, 100 * u / s }' | tee bench/out/live-results.txt
 [ "$dropped" = 0 ] || status=1
 exit "$status"

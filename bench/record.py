@@ -131,7 +131,14 @@ def main():
                 stable_since, last_size = time.time(), size
             time.sleep(0.1)
         dump.send_signal(signal.SIGINT)
-        dump.wait(timeout=60)
+        cpu = None
+        if args.live:
+            # wait4 gives the CPU time sniff used: the headroom left at this packet rate.
+            _, code, usage = os.wait4(dump.pid, 0)
+            dump.returncode = os.waitstatus_to_exitcode(code)
+            cpu = usage.ru_utime + usage.ru_stime
+        else:
+            dump.wait(timeout=60)
         err.close()
         stats = open(errpath).read().strip().replace("\n", " | ")
         print("[record] " + ("sniff" if args.live else "tcpdump") + ":", stats, flush=True)
@@ -148,7 +155,7 @@ def main():
             print(f"[record] live: {(lo_bytes() - base) >> 20} MiB on lo in {traffic_seconds:.1f} s of "
                   f"traffic", flush=True)
             with open(args.out + ".seconds", "w") as f:
-                f.write(f"{traffic_seconds:.3f}\n")
+                f.write(f"{traffic_seconds:.3f} {lo_bytes() - base} {cpu:.2f}\n")
         print(f"[record] {args.out}: {os.path.getsize(args.out) >> 20} MiB in "
               f"{time.time() - started:.0f} s", flush=True)
     finally:

@@ -5,7 +5,7 @@
 #   bench/replay.sh [--messages N] [--runs R]
 #
 # 1. records bench/out/replay-N.pcap (unless it is there): a Python `websockets` client sending N
-#    (default 200000) small messages (8-120 B, text JSON and binary, no compression) to a
+#    (default 100000) small messages (8-120 B, text JSON and binary, no compression) to a
 #    `websockets` server, captured by tcpdump on the `lo` of a network namespace of its own, and
 #    exports it with `wstap export --format session` (real traffic, checked to hold N messages);
 # 2. starts the sink (replay_peers.py sink: answers the handshake, counts frames, answers nothing)
@@ -18,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-messages=200000
+messages=100000
 runs=3
 while [ $# -gt 0 ]; do
     case "$1" in
