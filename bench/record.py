@@ -2,6 +2,7 @@
 """Records the benchmark capture (called by run.sh, runs as root).
 
     record.py OUT.pcap --size-mb N [--connections 16]
+    record.py OUT.jsonl --size-mb N --live WSTAP     (live.sh: `wstap sniff` instead of tcpdump)
 
 Runs traffic.py's server and client in a network namespace of their own whose `lo` has MTU 1500
 and TSO/GSO/GRO off (as scripts/capture/record.py does), so segments are the size a real link
@@ -42,11 +43,21 @@ def wait_for(pred, timeout, what):
     raise RuntimeError(f"timeout waiting for {what}")
 
 
+def lo_bytes():
+    """Bytes sent on the namespace's lo so far (each packet once)."""
+    out = subprocess.run(ns("cat", "/sys/class/net/lo/statistics/tx_bytes"), check=True,
+                         capture_output=True, text=True).stdout
+    return int(out)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("out")
     p.add_argument("--size-mb", type=int, required=True)
     p.add_argument("--connections", type=int, default=16)
+    p.add_argument("--live", metavar="WSTAP",
+                   help="decode live with `WSTAP sniff --format jsonl` into OUT instead of recording a "
+                        "pcap; N MiB is then counted on lo's byte counter")
     args = p.parse_args()
     target = args.size_mb << 20
 
@@ -67,9 +78,14 @@ def main():
         err = open(errpath, "w")
         # A 512 MiB kernel buffer: the peers can outrun tcpdump's writes for a moment on a busy
         # machine, and a dropped packet would be a lost message in the check.
-        dump = subprocess.Popen(ns("tcpdump", "-Z", "root", "-s", "0", "-B", "524288", "-i", "lo",
-                                   "-w", pcap, f"tcp port {PORT}"),
-                                stdout=subprocess.DEVNULL, stderr=err)
+        if args.live:
+            out = open(pcap, "w")
+            dump = subprocess.Popen(ns(args.live, "sniff", "-i", "lo", "--filter", f"tcp port {PORT}",
+                                       "--format", "jsonl"), stdout=out, stderr=err)
+        else:
+            dump = subprocess.Popen(ns("tcpdump", "-Z", "root", "-s", "0", "-B", "524288", "-i", "lo",
+                                       "-w", pcap, f"tcp port {PORT}"),
+                                    stdout=subprocess.DEVNULL, stderr=err)
         procs.append(dump)
         wait_for(lambda: "listening on" in open(errpath).read() or dump.poll() is not None, 15,
                  "tcpdump")
@@ -86,8 +102,12 @@ def main():
         procs.append(client)
         started = time.time()
         last = 0
+        base = lo_bytes()
         while not os.path.exists(stop):
-            size = os.path.getsize(pcap) if os.path.exists(pcap) else 0
+            if args.live:
+                size = lo_bytes() - base
+            else:
+                size = os.path.getsize(pcap) if os.path.exists(pcap) else 0
             if size >= target:
                 open(stop, "w").close()
             elif client.poll() is not None:
@@ -101,6 +121,7 @@ def main():
             raise RuntimeError("the client failed")
         if server.wait(timeout=60) != 0:
             raise RuntimeError("the server failed")
+        traffic_seconds = time.time() - started
         # tcpdump stops at SIGINT without draining its kernel buffer, which may still hold the
         # last packets on a busy machine: wait until the file stops growing first.
         stable_since, last_size = time.time(), -1
@@ -110,10 +131,17 @@ def main():
                 stable_since, last_size = time.time(), size
             time.sleep(0.1)
         dump.send_signal(signal.SIGINT)
-        dump.wait(timeout=60)
+        cpu = None
+        if args.live:
+            # wait4 gives the CPU time sniff used: the headroom left at this packet rate.
+            _, code, usage = os.wait4(dump.pid, 0)
+            dump.returncode = os.waitstatus_to_exitcode(code)
+            cpu = usage.ru_utime + usage.ru_stime
+        else:
+            dump.wait(timeout=60)
         err.close()
         stats = open(errpath).read().strip().replace("\n", " | ")
-        print("[record] tcpdump:", stats, flush=True)
+        print("[record] " + ("sniff" if args.live else "tcpdump") + ":", stats, flush=True)
         lines = []
         for path in (clog, slog):
             with open(path) as f:
@@ -123,6 +151,11 @@ def main():
         with open(args.out + ".truth.jsonl", "w") as f:
             f.writelines(sorted(lines))
         os.rename(pcap, args.out)
+        if args.live:
+            print(f"[record] live: {(lo_bytes() - base) >> 20} MiB on lo in {traffic_seconds:.1f} s of "
+                  f"traffic", flush=True)
+            with open(args.out + ".seconds", "w") as f:
+                f.write(f"{traffic_seconds:.3f} {lo_bytes() - base} {cpu:.2f}\n")
         print(f"[record] {args.out}: {os.path.getsize(args.out) >> 20} MiB in "
               f"{time.time() - started:.0f} s", flush=True)
     finally:

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The wstap benchmark: one command from a clean clone (as root, for the network namespace).
 #
-#   bench/run.sh [--size-mb N] [--runs R] [--connections C]
+#   bench/run.sh [--size-mb N] [--runs R] [--connections C] [--replay] [--live]
 #
+# --replay and --live also run bench/replay.sh and bench/live.sh (replay speed, live decoding)
+# with the same release build, after the table.
 # 1. installs what it needs (tcpdump, tshark, GNU time, ethtool, libpcap, Python websockets),
 # 2. builds wstap in release mode,
 # 3. records bench/out/capture-NMB.pcap (N MiB, default 600) of real traffic between Python
@@ -20,12 +22,15 @@ cd "$(dirname "$0")/.."
 size_mb=600
 runs=3
 connections=16
+also=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --size-mb) size_mb="$2"; shift 2 ;;
         --runs) runs="$2"; shift 2 ;;
         --connections) connections="$2"; shift 2 ;;
-        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --replay) also+=(replay); shift ;;
+        --live) also+=(live); shift ;;
+        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench/run.sh: unknown argument $1 (try --help)" >&2; exit 64 ;;
     esac
 done
@@ -138,3 +143,8 @@ results="bench/out/results-${size_mb}MB.md"
 } > "$results"
 echo
 cat "$results"
+for script in "${also[@]}"; do
+    echo
+    echo "== bench/$script.sh"
+    WSTAP="$wstap" "bench/$script.sh"
+done
