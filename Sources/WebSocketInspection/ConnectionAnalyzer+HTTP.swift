@@ -22,26 +22,17 @@ extension ConnectionAnalyzer {
             return false
         case .head:
             guard !pending[index].isEmpty else { return false }
-            switch HTTPHeadParser.parseRequest(pending[index].bytes[...], maxHeadBytes: configuration.maxHeadBytes) {
-            case .needMoreData:
-                return false
-            case .invalid:
-                giveUp()
-                return false
-            case .tooLarge:
-                headTooLarge(side: clientSide, at: timestamp, emit)
-                return false
-            case .head(let head, let consumed):
-                let requestTime = pending[index].firstTimestamp ?? timestamp
-                pending[index].removeFirst(consumed)
-                requestsAwaitingResponse.append((head, requestTime))
-                if WebSocketHandshake.isUpgradeRequest(head) {
-                    clientHTTP = .awaitingUpgradeAnswer
-                } else {
-                    clientHTTP = Self.bodySkip(for: head.bodyFraming).map { .body($0) } ?? .head
-                }
-                return true
+            let parsed = HTTPHeadParser.parseRequest(pending[index].bytes[...], maxHeadBytes: configuration.maxHeadBytes)
+            guard let (head, consumed) = complete(parsed, side: clientSide, at: timestamp, emit) else { return false }
+            let requestTime = pending[index].firstTimestamp ?? timestamp
+            pending[index].removeFirst(consumed)
+            requestsAwaitingResponse.append((head, requestTime))
+            if WebSocketHandshake.isUpgradeRequest(head) {
+                clientHTTP = .awaitingUpgradeAnswer
+            } else {
+                clientHTTP = Self.bodySkip(for: head.bodyFraming).map { .body($0) } ?? .head
             }
+            return true
         case .body(let body):
             let (rest, progressed) = skip(body, side: index)
             clientHTTP = rest.map { .body($0) } ?? .head
@@ -58,45 +49,36 @@ extension ConnectionAnalyzer {
         case .head:
             // A response is read only once its request is known: the capture may show it first.
             guard !pending[index].isEmpty, let (request, requestTime) = requestsAwaitingResponse.first else { return false }
-            switch HTTPHeadParser.parseResponse(pending[index].bytes[...], maxHeadBytes: configuration.maxHeadBytes) {
-            case .needMoreData:
-                return false
-            case .invalid:
-                giveUp()
-                return false
-            case .tooLarge:
-                headTooLarge(side: serverSide, at: timestamp, emit)
-                return false
-            case .head(let response, let consumed):
-                pending[index].removeFirst(consumed)
-                if response.status >= 100 && response.status < 200 && response.status != 101 {
-                    return true  // 100 Continue and other interim answers precede the real one
-                }
-                requestsAwaitingResponse.removeFirst()
-                let upgradeRequested = WebSocketHandshake.isUpgradeRequest(request)
-                if response.status == 101 {
-                    if upgradeRequested && WebSocketHandshake.isUpgradeResponse(response) {
-                        upgrade(request: request, at: requestTime, response: response, emit)
-                    } else {
-                        giveUp()  // switched to a protocol other than WebSocket
-                    }
-                    return true
-                }
-                if upgradeRequested {
-                    emit(.refused(RefusedUpgrade(
-                        connection: info.id, timestamp: timestamp, client: endpoint(of: clientSide),
-                        server: endpoint(of: serverSide), path: request.target, host: request.headers.first("Host"),
-                        status: response.status, reason: response.reason)))
-                    clientHTTP = .head
-                }
-                let framing = response.bodyFraming(requestMethod: request.method)
-                if framing == .untilClose {
-                    giveUp()  // the rest of the connection is this body
+            let parsed = HTTPHeadParser.parseResponse(pending[index].bytes[...], maxHeadBytes: configuration.maxHeadBytes)
+            guard let (response, consumed) = complete(parsed, side: serverSide, at: timestamp, emit) else { return false }
+            pending[index].removeFirst(consumed)
+            if response.status >= 100 && response.status < 200 && response.status != 101 {
+                return true  // 100 Continue and other interim answers precede the real one
+            }
+            requestsAwaitingResponse.removeFirst()
+            let upgradeRequested = WebSocketHandshake.isUpgradeRequest(request)
+            if response.status == 101 {
+                if upgradeRequested && WebSocketHandshake.isUpgradeResponse(response) {
+                    upgrade(request: request, at: requestTime, response: response, emit)
                 } else {
-                    serverHTTP = Self.bodySkip(for: framing).map { .body($0) } ?? .head
+                    giveUp()  // switched to a protocol other than WebSocket
                 }
                 return true
             }
+            if upgradeRequested {
+                emit(.refused(RefusedUpgrade(
+                    connection: info.id, timestamp: timestamp, client: endpoint(of: clientSide),
+                    server: endpoint(of: serverSide), path: request.target, host: request.headers.first("Host"),
+                    status: response.status, reason: response.reason)))
+                clientHTTP = .head
+            }
+            let framing = response.bodyFraming(requestMethod: request.method)
+            if framing == .untilClose {
+                giveUp()  // the rest of the connection is this body
+            } else {
+                serverHTTP = Self.bodySkip(for: framing).map { .body($0) } ?? .head
+            }
+            return true
         case .body(let body):
             let (rest, progressed) = skip(body, side: index)
             serverHTTP = rest.map { .body($0) } ?? .head
@@ -131,13 +113,9 @@ extension ConnectionAnalyzer {
 
     private func upgrade(request: HTTPRequestHead, at requestTime: Timestamp, response: HTTPResponseHead, _ emit: (InspectorEvent) -> Void) {
         guard let clientSide else { return }
-        let extensionValues = response.headers.all("Sec-WebSocket-Extensions")
-        let offers = WebSocketExtensionHeader.parse(extensionValues)
+        let offers = WebSocketExtensionHeader.parse(response.headers.all("Sec-WebSocket-Extensions"))
         let compression = PerMessageDeflateParameters(negotiated: offers)
-        let extensions = extensionValues
-            .flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingWhitespace() }
-            .filter { !$0.isEmpty }
+        let extensions = response.headers.listElements("Sec-WebSocket-Extensions")
         var connectionInfo = WebSocketConnectionInfo(
             connection: info.id, timestamp: lastTimestamp, client: endpoint(of: clientSide),
             server: endpoint(of: Self.other(clientSide)), path: request.target, host: request.headers.first("Host"),
@@ -160,20 +138,25 @@ extension ConnectionAnalyzer {
 
     /// An HTTP head that does not end within `maxHeadBytes`: reported (a hostile or broken peer, or
     /// a limit set too low), then the connection is no longer followed so nothing more is held.
-    private func headTooLarge(side: StreamSide, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
-        emit(.anomaly(InspectorAnomaly(
-            connection: info.id, timestamp: timestamp, direction: direction(of: side),
-            kind: "head_too_large", detail: "no end of the HTTP head within \(configuration.maxHeadBytes) bytes; connection no longer followed")))
-        giveUp()
-    }
-}
-
-extension Substring {
-    /// The text without leading and trailing spaces and tabs (HTTP's optional whitespace).
-    func trimmingWhitespace() -> String {
-        var view = self[...]
-        while let first = view.first, first == " " || first == "\t" { view = view.dropFirst() }
-        while let last = view.last, last == " " || last == "\t" { view = view.dropLast() }
-        return String(view)
+    /// The head and the bytes it took, or nil: more bytes are needed, or the connection is given up
+    /// (not HTTP, or a head past `maxHeadBytes`, which is reported).
+    private func complete<Head>(
+        _ result: HTTPHeadParseResult<Head>, side: StreamSide, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void
+    ) -> (Head, Int)? {
+        switch result {
+        case .head(let head, let consumed):
+            return (head, consumed)
+        case .needMoreData:
+            return nil
+        case .invalid:
+            giveUp()
+            return nil
+        case .tooLarge:
+            emit(.anomaly(InspectorAnomaly(
+                connection: info.id, timestamp: timestamp, direction: direction(of: side),
+                kind: "head_too_large", detail: "no end of the HTTP head within \(configuration.maxHeadBytes) bytes; connection no longer followed")))
+            giveUp()
+            return nil
+        }
     }
 }
