@@ -1,6 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// The target graph (docs/architecture.md): capture → packets → TCP streams → (stream layers) →
+// WebSocket connections → (message decoders) → events → sessions and output; the conversation
+// engine plays one side of a recording. SwiftNIO stays inside `Conversation`: offline decoding
+// needs no event loop.
 let package = Package(
     name: "wstap",
     platforms: [.macOS(.v13)],
@@ -9,7 +13,10 @@ let package = Package(
         // For the fuzz package in fuzz/, which needs the libraries from outside this package.
         .library(
             name: "WSTapLibraries",
-            targets: ["PacketDecoding", "PacketCapture", "TCPReassembly", "WebSocketInspection", "Inspector"]
+            targets: [
+                "PacketDecoding", "PacketCapture", "TCPReassembly", "WebSocketProtocol", "WebSocketInspection",
+                "Inspector", "Sessions",
+            ]
         ),
     ],
     dependencies: [
@@ -27,42 +34,53 @@ let package = Package(
         .target(name: "PacketDecoding"),
         .target(name: "PacketCapture", dependencies: ["CPcap", "PacketDecoding"]),
         .target(name: "TCPReassembly", dependencies: ["PacketDecoding"]),
+        // The I/O-free protocol core shared by the inspector and the conversation engine.
         .target(
-            name: "WebSocketInspection",
+            name: "WebSocketProtocol",
+            dependencies: [.product(name: "CompressNIO", package: "compress-nio")]
+        ),
+        .target(name: "MessageDecoding", dependencies: ["WebSocketProtocol"]),
+        .target(name: "WebSocketInspection", dependencies: ["PacketDecoding", "TCPReassembly", "WebSocketProtocol", "MessageDecoding"]),
+        .target(name: "Sessions", dependencies: ["PacketDecoding", "WebSocketProtocol", "WebSocketInspection"]),
+        .target(
+            name: "Inspector",
             dependencies: [
-                "PacketDecoding",
-                "TCPReassembly",
-                .product(name: "CompressNIO", package: "compress-nio"),
+                "PacketCapture", "PacketDecoding", "TCPReassembly", "WebSocketProtocol", "WebSocketInspection",
+                "MessageDecoding", "Sessions",
             ]
         ),
-        .target(name: "Inspector", dependencies: ["PacketCapture", "PacketDecoding", "TCPReassembly", "WebSocketInspection"]),
-        .target(name: "SessionFormats", dependencies: ["PacketDecoding", "WebSocketInspection"]),
+        .target(name: "Output", dependencies: ["PacketDecoding", "WebSocketProtocol", "WebSocketInspection", "Sessions"]),
         .target(
-            name: "Replay",
+            name: "Conversation",
             dependencies: [
-                "Inspector", "PacketCapture", "SessionFormats", "WebSocketInspection",
+                "PacketDecoding", "WebSocketProtocol", "WebSocketInspection", "Sessions", "Output",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "CompressNIO", package: "compress-nio"),
             ]
         ),
         .executableTarget(
             name: "wstap",
             dependencies: [
-                "Inspector", "SessionFormats", "PacketCapture", "Replay",
+                "PacketCapture", "WebSocketProtocol", "WebSocketInspection", "Inspector", "Sessions", "Output",
+                "Conversation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Helpers shared by the test targets.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "PacketDecodingTests", dependencies: ["PacketDecoding", "PacketCapture", "TestSupport"]),
+        .target(name: "TestSupport", dependencies: ["PacketDecoding"], path: "Tests/TestSupport"),
+        .testTarget(name: "PacketDecodingTests", dependencies: ["PacketDecoding", "TestSupport"]),
+        .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "PacketDecoding", "TestSupport"]),
         .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "PacketDecoding", "TestSupport"]),
-        .testTarget(name: "WebSocketInspectionTests", dependencies: ["WebSocketInspection", "PacketDecoding", "TCPReassembly", "PacketCapture", "TestSupport"]),
-        .testTarget(name: "ReplayTests", dependencies: ["Replay", "SessionFormats", "WebSocketInspection"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["wstap", "SessionFormats", "WebSocketInspection"]),
+        .testTarget(name: "WebSocketProtocolTests", dependencies: ["WebSocketProtocol", "TestSupport"]),
+        .testTarget(
+            name: "WebSocketInspectionTests",
+            dependencies: ["WebSocketInspection", "WebSocketProtocol", "PacketDecoding", "TCPReassembly", "PacketCapture", "TestSupport"]
+        ),
+        .testTarget(name: "InspectorTests", dependencies: ["Inspector", "WebSocketInspection", "WebSocketProtocol", "MessageDecoding", "TestSupport"]),
+        .testTarget(name: "OutputTests", dependencies: ["Output", "TestSupport"]),
+        .testTarget(name: "ConversationTests", dependencies: ["Conversation", "Sessions", "WebSocketProtocol"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["wstap", "PacketCapture", "Sessions", "Output", "WebSocketProtocol", "WebSocketInspection"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,6 +2,7 @@ import PacketCapture
 import PacketDecoding
 import TCPReassembly
 import WebSocketInspection
+import WebSocketProtocol
 
 /// Limits for the whole pipeline, gathered so the CLI can set them from flags.
 public struct InspectorConfiguration: Sendable {
@@ -94,7 +95,7 @@ public final class CaptureInspector {
         case .anomaly(let connection, let kind, let detail, let timestamp):
             // Reassembly trouble matters only on connections that carry WebSocket (or when global).
             if let connection, analyzers[connection] == nil { return }
-            emit(.anomaly(InspectorAnomaly(connection: connection, timestamp: timestamp, direction: nil, kind: kind, detail: detail)))
+            emit(.anomaly(InspectorAnomaly(connection: connection, timestamp: timestamp, direction: nil, kind: AnomalyKind(tcp: kind), detail: detail)))
         }
     }
 }

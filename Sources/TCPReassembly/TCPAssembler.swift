@@ -123,7 +123,7 @@ public struct TCPAssembler {
         let slot = table.leastRecent
         let detail = "tracking \(configuration.maxConnections) connections: evicting the least recently active"
         _ = table.withConnection(at: slot) { victim in
-            victim.reportAnomaly(kind: "connection_limit", detail: detail, timestamp: timestamp, emit)
+            victim.reportAnomaly(kind: .connectionLimit, detail: detail, timestamp: timestamp, emit)
         }
         close(slot: slot, reason: .evicted, timestamp: timestamp, emit)
     }
@@ -176,7 +176,7 @@ public struct TCPAssembler {
             let total = totalBufferedCost
             _ = table.withConnection(at: largestSlot) { connection in
                 connection.reportAnomaly(
-                    kind: "reassembly_buffer_limit",
+                    kind: .reassemblyBufferLimit,
                     detail: "\(total) bytes buffered out of order across connections (limit \(limit)): skipping missing bytes",
                     timestamp: timestamp, emit
                 )

@@ -86,7 +86,7 @@ struct TCPConnection {
         let limit = configuration.maxBufferedBytesPerConnection
         if bufferedCost > limit {
             reporter.report(.anomaly(
-                connection: identifier, kind: "reassembly_buffer_limit",
+                connection: identifier, kind: .reassemblyBufferLimit,
                 detail: "\(bufferedCost) bytes buffered out of order (limit \(limit)): skipping missing bytes",
                 timestamp: timestamp
             ), emit)
@@ -115,7 +115,7 @@ struct TCPConnection {
     }
 
     /// Reports an anomaly about this connection, after its `opened` event.
-    mutating func reportAnomaly(kind: String, detail: String, timestamp: Timestamp, _ emit: (TCPStreamEvent) -> Void) {
+    mutating func reportAnomaly(kind: TCPAnomalyKind, detail: String, timestamp: Timestamp, _ emit: (TCPStreamEvent) -> Void) {
         var reporter = Reporter(info: info, hasReportedOpened: hasReportedOpened)
         reporter.report(.anomaly(connection: info.id, kind: kind, detail: detail, timestamp: timestamp), emit)
         hasReportedOpened = reporter.hasReportedOpened

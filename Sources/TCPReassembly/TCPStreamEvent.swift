@@ -58,7 +58,14 @@ public enum TCPStreamEvent: Sendable {
     case gap(connection: Int, side: StreamSide, byteCount: UInt64, timestamp: Timestamp)
     /// Reported after the connection's last data; its id is never used again.
     case closed(connection: Int, reason: TCPCloseReason, timestamp: Timestamp)
-    /// Something a user should hear about: `kind` is a stable machine-readable name such as
-    /// `reassembly_buffer_limit` or `connection_limit`; `detail` is for humans.
-    case anomaly(connection: Int?, kind: String, detail: String, timestamp: Timestamp)
+    /// Something a user should hear about: a limit was hit; `detail` is for humans.
+    case anomaly(connection: Int?, kind: TCPAnomalyKind, detail: String, timestamp: Timestamp)
+}
+
+/// The anomalies the reassembler reports; the raw value is the stable name output uses.
+public enum TCPAnomalyKind: String, Sendable, CaseIterable {
+    /// `maxBufferedBytesPerConnection` or `maxBufferedBytesTotal` forced a hole to be skipped.
+    case reassemblyBufferLimit = "reassembly_buffer_limit"
+    /// `maxConnections` pushed the least recently active connection out.
+    case connectionLimit = "connection_limit"
 }

@@ -1,5 +1,6 @@
 import PacketDecoding
 import TCPReassembly
+import WebSocketProtocol
 
 /// Deciding what a connection is from its first bytes: HTTP (a request line from one side or a
 /// status line from the other), WebSocket frames without a handshake, or something else to ignore.

@@ -1,5 +1,6 @@
 import PacketDecoding
 import TCPReassembly
+import WebSocketProtocol
 
 /// HTTP/1.1 up to the Upgrade: requests and responses are matched in order (keep-alive and
 /// pipelining), bodies skipped by their framing, and the 101 to an Upgrade request switches both
@@ -130,7 +131,7 @@ extension ConnectionAnalyzer {
                 for problem in problems {
                     emit(.anomaly(InspectorAnomaly(
                         connection: info.id, timestamp: lastTimestamp, direction: nil,
-                        kind: problem.kind, detail: problem.detail)))
+                        kind: AnomalyKind(handshake: problem.kind), detail: problem.detail)))
                 }
             }
         }
@@ -154,7 +155,7 @@ extension ConnectionAnalyzer {
         case .tooLarge:
             emit(.anomaly(InspectorAnomaly(
                 connection: info.id, timestamp: timestamp, direction: direction(of: side),
-                kind: "head_too_large", detail: "no end of the HTTP head within \(configuration.maxHeadBytes) bytes; connection no longer followed")))
+                kind: .headTooLarge, detail: "no end of the HTTP head within \(configuration.maxHeadBytes) bytes; connection no longer followed")))
             giveUp()
             return nil
         }

@@ -1,5 +1,6 @@
 import PacketDecoding
 import TCPReassembly
+import WebSocketProtocol
 
 /// Follows one TCP connection from its first bytes to its end: HTTP/1.1 until an Upgrade is
 /// answered with 101, WebSocket frames after that; or, when the handshake was not captured,
@@ -123,7 +124,7 @@ public final class ConnectionAnalyzer {
             if mode == .http {
                 emit(.anomaly(InspectorAnomaly(
                     connection: info.id, timestamp: timestamp, direction: clientSide.map(direction(of:)),
-                    kind: "pending_limit", detail: "more than \(configuration.maxPendingBytes) bytes held waiting for the other side; connection no longer followed")))
+                    kind: .pendingLimit, detail: "more than \(configuration.maxPendingBytes) bytes held waiting for the other side; connection no longer followed")))
             }
             giveUp()
             return

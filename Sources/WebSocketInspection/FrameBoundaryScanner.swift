@@ -1,3 +1,4 @@
+import WebSocketProtocol
 /// Finds where WebSocket frames start in bytes that begin at an unknown point: a capture that started
 /// mid-stream, or a stream after lost data.
 ///

@@ -1,4 +1,5 @@
 import PacketDecoding
+import WebSocketProtocol
 
 /// A WebSocket connection as wstap first knows it: endpoints and what the handshake negotiated.
 public struct WebSocketConnectionInfo: Sendable {
@@ -62,11 +63,11 @@ public struct InspectorAnomaly: Sendable {
     public var connection: Int?
     public var timestamp: Timestamp
     public var direction: WebSocketDirection?
-    /// A stable snake_case name (documented in README.md), e.g. `wrong_accept`, `tcp_gap`.
-    public var kind: String
+    /// What kind of anomaly; its `name` is the stable spelling documented in docs/anomalies.md.
+    public var kind: AnomalyKind
     public var detail: String
 
-    public init(connection: Int?, timestamp: Timestamp, direction: WebSocketDirection?, kind: String, detail: String) {
+    public init(connection: Int?, timestamp: Timestamp, direction: WebSocketDirection?, kind: AnomalyKind, detail: String) {
         self.connection = connection
         self.timestamp = timestamp
         self.direction = direction

@@ -1,4 +1,6 @@
+import MessageDecoding
 import PacketDecoding
+import WebSocketProtocol
 
 /// One WebSocket message (or control frame) as a peer sent it, decoded and unmasked.
 public struct WebSocketMessage: Sendable {
@@ -34,6 +36,10 @@ public struct WebSocketMessage: Sendable {
     /// The close code and reason of a close frame with a body.
     public var closeCode: UInt16?
     public var closeReason: String?
+    /// What the connection's application-protocol decoder said about this message (seam 2,
+    /// `MessageDecoder`); nil when no decoder was chosen or it had nothing to say. Never a change to
+    /// the fields above.
+    public var annotation: MessageAnnotation?
 
     public init(
         connection: Int, timestamp: Timestamp, direction: WebSocketDirection, opcode: WebSocketOpcode,

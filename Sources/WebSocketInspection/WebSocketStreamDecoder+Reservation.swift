@@ -1,3 +1,4 @@
+import WebSocketProtocol
 extension WebSocketStreamDecoder {
     /// The most capacity reserved ahead of the bytes that arrived: a frame header can claim any
     /// length, so it never reserves more than this before the bytes come.

@@ -1,4 +1,5 @@
 import PacketDecoding
+import WebSocketProtocol
 
 /// Finding frames again after lost framing (a gap across a header, an invalid header) or at the
 /// start of a stream picked up mid-way, and the anomaly helpers the decoder reports through.
@@ -16,7 +17,7 @@ extension WebSocketStreamDecoder {
                 let skipped = resynchronizationSkipped + offset
                 resynchronizationSkipped = 0
                 if skipped > 0 {
-                    anomaly("resynchronized", "skipped \(skipped) bytes to the next frame boundary", at: lastTimestamp, emit)
+                    anomaly(.resynchronized, "skipped \(skipped) bytes to the next frame boundary", at: lastTimestamp, emit)
                 }
                 let held = scanBuffer
                 scanBuffer = TimedByteBuffer()
@@ -33,7 +34,7 @@ extension WebSocketStreamDecoder {
             case .needMoreBytes(let discardable):
                 if scanBuffer.count >= configuration.maxResynchronizationBytes {
                     let drop = min(scanBuffer.count, max(discardable + 1, scanBuffer.count / 2))
-                    anomalyOnce("resynchronization_limit", "no frame boundary found in \(scanBuffer.count) bytes; dropping \(drop)", at: lastTimestamp, emit)
+                    anomalyOnce(.resynchronizationLimit, "no frame boundary found in \(scanBuffer.count) bytes; dropping \(drop)", at: lastTimestamp, emit)
                     scanBuffer.removeFirst(drop)
                     resynchronizationSkipped += drop
                     continue
@@ -43,7 +44,7 @@ extension WebSocketStreamDecoder {
                     resynchronizationSkipped += discardable
                 }
                 if isFinal && resynchronizationSkipped + scanBuffer.count > 0 {
-                    anomaly("unparsed_bytes", "\(resynchronizationSkipped + scanBuffer.count) bytes at the end of the stream hold no complete frame", at: lastTimestamp, emit)
+                    anomaly(.unparsedBytes, "\(resynchronizationSkipped + scanBuffer.count) bytes at the end of the stream hold no complete frame", at: lastTimestamp, emit)
                     scanBuffer = TimedByteBuffer()
                     resynchronizationSkipped = 0
                 }
@@ -54,11 +55,11 @@ extension WebSocketStreamDecoder {
 
     // MARK: - Anomalies
 
-    func anomaly(_ kind: String, _ detail: String, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+    func anomaly(_ kind: AnomalyKind, _ detail: String, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
         emit(.anomaly(InspectorAnomaly(connection: connection, timestamp: timestamp, direction: direction, kind: kind, detail: detail)))
     }
 
-    mutating func anomalyOnce(_ kind: String, _ detail: String, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+    mutating func anomalyOnce(_ kind: AnomalyKind, _ detail: String, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
         guard reportedOnce.insert(kind).inserted else { return }
         anomaly(kind, detail + " (reported once per direction)", at: timestamp, emit)
     }

@@ -1,4 +1,5 @@
 import PacketDecoding
+import WebSocketProtocol
 
 /// Decodes one direction of a WebSocket connection: frames into messages, with the protocol checks
 /// that apply to a single direction.
@@ -57,7 +58,7 @@ public struct WebSocketStreamDecoder {
     var lastTimestamp = Timestamp.zero
 
     /// Kinds reported once per direction, so that a misbehaving peer does not flood the output.
-    var reportedOnce: Set<String> = []
+    var reportedOnce: Set<AnomalyKind> = []
     private var sawClose = false
     public private(set) var messageCount = 0
 
@@ -123,7 +124,7 @@ public struct WebSocketStreamDecoder {
         if let frame = parser.currentFrame {
             let accounted = frameReceivedBytes + frameMissingBytes
             let missing = frame.payloadLength > accounted ? frame.payloadLength - accounted : 0
-            anomaly("truncated_frame", "the capture ends \(missing) bytes before the end of a \(frame.opcode) frame", at: timestamp, emit)
+            anomaly(.truncatedFrame, "the capture ends \(missing) bytes before the end of a \(frame.opcode) frame", at: timestamp, emit)
             frameMissingBytes += missing
             if !frame.opcode.isControl && message != nil { appendFramePayloadToMessage() }
             self.frame = nil
@@ -152,7 +153,7 @@ public struct WebSocketStreamDecoder {
             }
         }
         if let invalidReason {
-            anomaly("invalid_frame_header", invalidReason, at: timestamp, emit)
+            anomaly(.invalidFrameHeader, invalidReason, at: timestamp, emit)
             abandonPartialMessage(at: timestamp, emit)
             frame = nil
             resynchronizing = true
@@ -167,40 +168,40 @@ public struct WebSocketStreamDecoder {
         frameReceivedBytes = 0
         let fromClient = direction == .clientToServer
         if fromClient && header.maskKey == nil {
-            anomalyOnce("unmasked_client_frame", "the client sent an unmasked \(header.opcode) frame (RFC 6455 §5.1)", at: timestamp, emit)
+            anomalyOnce(.unmaskedClientFrame, "the client sent an unmasked \(header.opcode) frame (RFC 6455 §5.1)", at: timestamp, emit)
         } else if !fromClient && header.maskKey != nil {
-            anomalyOnce("masked_server_frame", "the server sent a masked \(header.opcode) frame (RFC 6455 §5.1)", at: timestamp, emit)
+            anomalyOnce(.maskedServerFrame, "the server sent a masked \(header.opcode) frame (RFC 6455 §5.1)", at: timestamp, emit)
         }
         if !header.opcode.isKnown {
-            anomaly("reserved_opcode", "frame with reserved opcode 0x\(String(header.opcode.rawValue, radix: 16))", at: timestamp, emit)
+            anomaly(.reservedOpcode, "frame with reserved opcode 0x\(String(header.opcode.rawValue, radix: 16))", at: timestamp, emit)
         }
         let allowedReserved: UInt8 = compressionNegotiated ? 0b100 : 0
         if header.reservedBits & ~allowedReserved != 0 {
-            anomaly("unnegotiated_rsv", "RSV bits 0b\(String(header.reservedBits, radix: 2)) set without a negotiated extension that defines them", at: timestamp, emit)
+            anomaly(.unnegotiatedRSV, "RSV bits 0b\(String(header.reservedBits, radix: 2)) set without a negotiated extension that defines them", at: timestamp, emit)
         }
         if sawClose {
-            anomalyOnce("data_after_close", "a \(header.opcode) frame after this side sent close", at: timestamp, emit)
+            anomalyOnce(.dataAfterClose, "a \(header.opcode) frame after this side sent close", at: timestamp, emit)
         }
         if header.opcode.isControl {
             if header.payloadLength > 125 {
-                anomaly("control_frame_too_long", "\(header.opcode) frame of \(header.payloadLength) bytes (at most 125 allowed)", at: timestamp, emit)
+                anomaly(.controlFrameTooLong, "\(header.opcode) frame of \(header.payloadLength) bytes (at most 125 allowed)", at: timestamp, emit)
             }
             if !header.fin {
-                anomaly("fragmented_control_frame", "\(header.opcode) frame without FIN", at: timestamp, emit)
+                anomaly(.fragmentedControlFrame, "\(header.opcode) frame without FIN", at: timestamp, emit)
             }
             return
         }
         if header.opcode == .continuation {
             if message == nil {
-                anomaly("unexpected_continuation", "a continuation frame with no fragmented message in progress", at: timestamp, emit)
+                anomaly(.unexpectedContinuation, "a continuation frame with no fragmented message in progress", at: timestamp, emit)
                 message = PartialMessage(opcode: .continuation, compressed: false)
             }
             if header.rsv1 && compressionNegotiated {
-                anomaly("rsv1_on_continuation", "RSV1 set on a continuation frame (RFC 7692 §6.1)", at: timestamp, emit)
+                anomaly(.rsv1OnContinuation, "RSV1 set on a continuation frame (RFC 7692 §6.1)", at: timestamp, emit)
             }
         } else {
             if message != nil {
-                anomaly("unfinished_fragmented_message", "a new \(header.opcode) frame while a fragmented message was in progress", at: timestamp, emit)
+                anomaly(.unfinishedFragmentedMessage, "a new \(header.opcode) frame while a fragmented message was in progress", at: timestamp, emit)
                 abandonPartialMessage(at: timestamp, emit)
             }
             message = PartialMessage(opcode: header.opcode, compressed: compressionNegotiated && header.rsv1)
@@ -274,10 +275,10 @@ public struct WebSocketStreamDecoder {
         if partial.compressed, let inflater {
             sawCompressedMessage = true
             if partial.missingBytes > 0 || partial.cutShort || truncated {
-                anomaly("undecodable_compressed_message", "a compressed message with \(truncated ? "more than --max-message-bytes on the wire" : "bytes lost in the capture") cannot be inflated", at: timestamp, emit)
+                anomaly(.undecodableCompressedMessage, "a compressed message with \(truncated ? "more than --max-message-bytes on the wire" : "bytes lost in the capture") cannot be inflated", at: timestamp, emit)
                 loseCompressionContext(at: timestamp, emit)
             } else if contextLost {
-                anomaly("undecodable_compressed_message", "the compression context of this direction was lost earlier", at: timestamp, emit)
+                anomaly(.undecodableCompressedMessage, "the compression context of this direction was lost earlier", at: timestamp, emit)
             } else {
                 switch inflater.inflate(message: payload) {
                 case .inflated(let bytes):
@@ -292,17 +293,17 @@ public struct WebSocketStreamDecoder {
                     sizeIsExact = exact
                     if !exact { loseCompressionContext(at: timestamp, emit) }
                 case .failed(let reason):
-                    anomaly("undecodable_compressed_message", reason, at: timestamp, emit)
+                    anomaly(.undecodableCompressedMessage, reason, at: timestamp, emit)
                     loseCompressionContext(at: timestamp, emit)
                 }
             }
         }
         if truncated {
-            anomaly("message_too_large", "\(partial.opcode) message of \(sizeIsExact ? "" : "at least ")\(length) bytes kept to its first \(payload.count) bytes (--max-message-bytes)", at: timestamp, emit)
+            anomaly(.messageTooLarge, "\(partial.opcode) message of \(sizeIsExact ? "" : "at least ")\(length) bytes kept to its first \(payload.count) bytes (--max-message-bytes)", at: timestamp, emit)
         }
         if partial.opcode == .text && !truncated && partial.missingBytes == 0 && !partial.cutShort && (!partial.compressed || decompressed)
             && !UTF8Validation.isValid(payload) {
-            anomaly("invalid_utf8", "text message of \(payload.count) bytes is not valid UTF-8", at: timestamp, emit)
+            anomaly(.invalidUTF8, "text message of \(payload.count) bytes is not valid UTF-8", at: timestamp, emit)
         }
         messageCount += 1
         emit(.message(WebSocketMessage(
@@ -322,18 +323,18 @@ public struct WebSocketStreamDecoder {
         if header.opcode == .close {
             sawClose = true
             if payload.count == 1 {
-                anomaly("invalid_close_payload", "close frame with a 1-byte body (a status code needs 2)", at: timestamp, emit)
+                anomaly(.invalidClosePayload, "close frame with a 1-byte body (a status code needs 2)", at: timestamp, emit)
             } else if payload.count >= 2 {
                 let code = UInt16(payload[0]) << 8 | UInt16(payload[1])
                 closeCode = code
                 if !CloseCode.maySend(code) {
-                    anomaly("invalid_close_code", "close code \(code) must not be sent on the wire (RFC 6455 §7.4)", at: timestamp, emit)
+                    anomaly(.invalidCloseCode, "close code \(code) must not be sent on the wire (RFC 6455 §7.4)", at: timestamp, emit)
                 }
                 let reasonBytes = payload[2...]
                 if UTF8Validation.isValid(reasonBytes) {
                     closeReason = String(decoding: reasonBytes, as: UTF8.self)
                 } else {
-                    anomaly("invalid_utf8", "close reason is not valid UTF-8", at: timestamp, emit)
+                    anomaly(.invalidUTF8, "close reason is not valid UTF-8", at: timestamp, emit)
                     closeReason = String(decoding: reasonBytes, as: UTF8.self)
                 }
             }
@@ -352,7 +353,7 @@ public struct WebSocketStreamDecoder {
         message = nil
         if partial.frames == 0 { partial.frames = 1 }
         partial.cutShort = true
-        anomaly("incomplete_message", "a \(partial.opcode) message was cut short after \(partial.length) bytes in \(partial.frames) frame(s)", at: timestamp, emit)
+        anomaly(.incompleteMessage, "a \(partial.opcode) message was cut short after \(partial.length) bytes in \(partial.frames) frame(s)", at: timestamp, emit)
         emitData(partial, at: timestamp, emit)
     }
 
@@ -365,6 +366,6 @@ public struct WebSocketStreamDecoder {
         }
         guard inflater != nil, contextTakeover, !contextLost else { return }
         contextLost = true
-        anomaly("compression_context_lost", "later compressed messages from the \(direction.senderName) cannot be inflated (context takeover)", at: timestamp, emit)
+        anomaly(.compressionContextLost, "later compressed messages from the \(direction.senderName) cannot be inflated (context takeover)", at: timestamp, emit)
     }
 }

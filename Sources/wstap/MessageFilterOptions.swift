@@ -1,6 +1,8 @@
 import ArgumentParser
-import SessionFormats
+import Sessions
+import Output
 import WebSocketInspection
+import WebSocketProtocol
 
 /// Which events to show: `read` uses them, and `sniff` can add the same group.
 struct MessageFilterOptions: ParsableArguments {

@@ -4,7 +4,8 @@ import Glibc
 import Darwin
 #endif
 import ArgumentParser
-import SessionFormats
+import Sessions
+import Output
 
 /// When to colour text output.
 enum ColorChoice: String, ExpressibleByArgument, CaseIterable {

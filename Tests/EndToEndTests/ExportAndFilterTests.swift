@@ -1,7 +1,9 @@
 import Foundation
-import SessionFormats
+import Sessions
+import Output
 import Testing
 import WebSocketInspection
+import WebSocketProtocol
 
 /// HAR export (shape, round trip through HARReader, redaction), `read` filters and colours.
 @Suite struct ExportAndFilterTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// `wstap replay` against real python `websockets` servers (scripts/replay/echo_server.py) on
+/// `wstap replay` against real python `websockets` servers (Tests/Peers/echo_server.py) on
 /// loopback: the server logs what it received, and that must be the recorded client stream.
 @Suite(.serialized) struct ReplayCommandTests {
     /// A running echo server; stopped by `stop()` (every test calls it via defer).
@@ -16,7 +16,7 @@ import Testing
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let ready = folder.appendingPathComponent("ready")
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", WSTapRunner.repositoryRoot.appendingPathComponent("scripts/replay/echo_server.py").path,
+            process.arguments = ["python3", WSTapRunner.repositoryRoot.appendingPathComponent("Tests/Peers/echo_server.py").path,
                                  "--port", "0", "--ready", ready.path, "--received", folder.appendingPathComponent("received.jsonl").path] + extra
             try process.run()
             var port: Int?

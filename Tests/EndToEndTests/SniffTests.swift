@@ -5,11 +5,11 @@ import Testing
 private let runningAsRoot = geteuid() == 0
 
 /// `wstap sniff` on the loopback interface against real Python `websockets` peers
-/// (scripts/capture/peers.py), which log every message they send: each must be printed live, byte for
+/// (Tests/Peers/peers.py), which log every message they send: each must be printed live, byte for
 /// byte, before the capture is stopped. Needs root (CAP_NET_RAW); otherwise the suite is skipped.
 @Suite(.serialized, .enabled(if: runningAsRoot, "wstap sniff tests need root (CAP_NET_RAW) to capture on lo: skipped"))
 struct SniffTests {
-    static let peersScript = WSTapRunner.repositoryRoot.appendingPathComponent("scripts/capture/peers.py")
+    static let peersScript = WSTapRunner.repositoryRoot.appendingPathComponent("Tests/Peers/peers.py")
     static let python = URL(fileURLWithPath: "/usr/bin/env")
 
     /// Compressed + fragmented, then uncompressed fragmented with a ping between fragments and a

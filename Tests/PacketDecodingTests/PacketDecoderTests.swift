@@ -1,5 +1,6 @@
 import TestSupport
 import PacketDecoding
+import TestSupport
 import Testing
 
 /// One link type and a frame of it that carries the standard test TCP segment.

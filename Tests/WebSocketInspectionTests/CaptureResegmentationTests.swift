@@ -4,6 +4,7 @@ import PacketCapture
 import PacketDecoding
 import TCPReassembly
 import WebSocketInspection
+import WebSocketProtocol
 
 /// Property: however the real captures' TCP segments are re-cut, reordered within a window,
 /// duplicated or overlapped, reassembly and WebSocket decoding give the same messages. Frames end up

@@ -2,6 +2,7 @@ import Testing
 import PacketDecoding
 import TCPReassembly
 @testable import WebSocketInspection
+import WebSocketProtocol
 
 /// HTTP before the Upgrade on one connection: bodies of every framing are skipped, requests and
 /// answers are paired in order, and the bytes after the 101 are frames.

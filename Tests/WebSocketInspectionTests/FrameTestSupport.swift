@@ -1,5 +1,6 @@
 import PacketDecoding
 import WebSocketInspection
+import WebSocketProtocol
 
 /// Builds the wire bytes of one frame, masking the payload when a key is given.
 func frameBytes(
@@ -37,7 +38,7 @@ extension [InspectorEvent] {
         compactMap { if case .message(let message) = $0 { return message } else { return nil } }
     }
     var anomalyKinds: [String] {
-        compactMap { if case .anomaly(let anomaly) = $0 { return anomaly.kind } else { return nil } }
+        compactMap { if case .anomaly(let anomaly) = $0 { return anomaly.kind.name } else { return nil } }
     }
 }
 

@@ -1,6 +1,7 @@
 import Testing
 import PacketDecoding
 @testable import WebSocketInspection
+import WebSocketProtocol
 
 /// Frames whose header claims more than any capture holds: the decoder must count, not allocate,
 /// and report the true shortfall when the capture ends.
@@ -22,7 +23,7 @@ import PacketDecoding
         #expect(message.missingBytes == claimed - UInt64(received))
         #expect(message.payload.count == received)
         #expect(events.anomalyKinds == ["truncated_frame", "incomplete_message"])
-        let detail = events.compactMap { if case .anomaly(let anomaly) = $0, anomaly.kind == "truncated_frame" { anomaly.detail } else { nil } }
+        let detail = events.compactMap { if case .anomaly(let anomaly) = $0, anomaly.kind.name == "truncated_frame" { anomaly.detail } else { nil } }
         #expect(detail == ["the capture ends \(claimed - UInt64(received)) bytes before the end of a binary frame"])
     }
 

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import WebSocketInspection
+import WebSocketProtocol
 
 /// Reserving a frame's payload up front must never let a header's claimed length allocate memory.
 @Suite struct PayloadReservationTests {

@@ -1,6 +1,7 @@
 import Testing
 import PacketDecoding
 @testable import WebSocketInspection
+import WebSocketProtocol
 
 @Suite struct WebSocketFrameHeaderTests {
     struct Case: Sendable, CustomTestStringConvertible {

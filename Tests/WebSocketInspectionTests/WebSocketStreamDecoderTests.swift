@@ -2,6 +2,7 @@ import TestSupport
 import Testing
 import PacketDecoding
 @testable import WebSocketInspection
+import WebSocketProtocol
 
 @Suite struct WebSocketStreamDecoderTests {
     @Test func assemblesFragmentsWithAPingInBetween() {

@@ -120,7 +120,7 @@ class Capture:
 
 
 def peers_cmd(role, name, host, port, logf, **extra):
-    cmd = [PY, os.path.join(HERE, "peers.py"), role, name, "--host", host, "--port", str(port), "--log", logf]
+    cmd = [PY, os.path.join(REPO, "Tests", "Peers", "peers.py"), role, name, "--host", host, "--port", str(port), "--log", logf]
     for k, v in extra.items():
         cmd += [f"--{k}", str(v)]
     return cmd

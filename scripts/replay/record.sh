@@ -14,7 +14,7 @@ dump_pid=$!
 sleep 2
 # The server starts after tcpdump: in some sandboxes only sockets opened after the capture began
 # are seen on lo.
-python3 "$here/echo_server.py" --port "$port" --ready "$work/ready" --truth "$work/server.jsonl" &
+python3 "$here/../../Tests/Peers/echo_server.py" --port "$port" --ready "$work/ready" --truth "$work/server.jsonl" &
 server_pid=$!
 for _ in $(seq 50); do [ -f "$work/ready" ] && break; sleep 0.1; done
 python3 "$here/record_client.py" --port "$port" --truth "$work/client.jsonl"

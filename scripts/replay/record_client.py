@@ -16,7 +16,7 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "capture"))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "Tests", "Peers"))
 
 from websockets.asyncio.client import connect  # noqa: E402
 

@@ -1,13 +1,13 @@
 import ArgumentParser
 import Foundation
-import Replay
-import SessionFormats
+import Sessions
+import Output
 
 /// What `export` can write.
 enum ExportFormat: String, ExpressibleByArgument, CaseIterable {
     /// HAR 1.2 with Chrome DevTools' WebSocket fields.
     case har
-    /// The wstap session file that `wstap replay` reads (format documented in README.md).
+    /// The wstap session file that `wstap replay` reads (format documented in docs/formats.md).
     case session
 }
 
@@ -44,8 +44,7 @@ struct Export: ParsableCommand {
     @Flag(name: .long, help: "har: replace credentials (Cookie, Authorization, Set-Cookie) with \"[redacted]\".")
     var redact = false
 
-    @Option(name: .long, help: "Largest message payload kept, in bytes (after decompression).")
-    var maxMessageBytes: Int = 16 << 20
+    @OptionGroup var options: DecodingOptions
 
     func run() throws {
         let data: Data
@@ -59,10 +58,8 @@ struct Export: ParsableCommand {
     }
 
     private func exportHAR() throws -> Data {
-        var inspection = try InspectionOptions.parse(["--max-message-bytes", String(maxMessageBytes)])
-        inspection.format = .jsonl
         let recorder = SessionRecorder(keepsMessages: true)
-        try CaptureFileReader.inspect(file, options: inspection, emit: recorder.record)
+        try CaptureFileReader.inspect(file, options: options, emit: recorder.record)
         recorder.finish()
         do {
             return try HARWriter(redact: redact).encode(recorder.connections)
@@ -72,14 +69,9 @@ struct Export: ParsableCommand {
     }
 
     private func sessionFile() throws -> Data {
-        let loaded: RecordingLoader.Loaded
-        do {
-            loaded = try RecordingLoader.loadCapture(file, maxMessageBytes: maxMessageBytes)
-        } catch {
-            throw Diagnostics.fail(error.description)
-        }
-        loaded.warnings.forEach(Diagnostics.warning)
-        return try loaded.session.encoded()
+        let recorder = SessionRecorder(keepsMessages: true)
+        try CaptureFileReader.inspect(file, options: options, emit: recorder.record)
+        return try SessionFile(recorder: recorder).encoded()
     }
 
     private func write(_ data: Data) throws {

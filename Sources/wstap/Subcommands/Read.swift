@@ -1,8 +1,10 @@
 import ArgumentParser
 import Inspector
 import PacketCapture
-import SessionFormats
+import Sessions
+import Output
 import WebSocketInspection
+import WebSocketProtocol
 
 extension OutputFormat: ExpressibleByArgument {}
 
@@ -28,14 +30,15 @@ struct Read: ParsableCommand {
     @Argument(help: "A pcap or pcapng file, or - for standard input.")
     var file: String
 
-    @OptionGroup var options: InspectionOptions
+    @OptionGroup var options: DecodingOptions
+    @OptionGroup var output: FormatOption
     @OptionGroup(title: "Filters") var filtering: MessageFilterOptions
     @OptionGroup var terminal: TerminalOptions
 
     func run() throws {
         var text = TextFormatter(style: terminal.style, prettyJSON: filtering.pretty)
-        if options.format == .jsonl { text.style = .plain }
-        let printer = EventPrinter(format: options.format, writer: OutputStreamWriter(), text: text)
+        if output.format == .jsonl { text.style = .plain }
+        let printer = EventPrinter(format: output.format, writer: OutputStreamWriter(), text: text)
         let filter = filtering.filter
         try CaptureFileReader.inspect(file, options: options) { event in
             if filter.isEmpty || filter.accepts(event) { printer.print(event) }

@@ -1,6 +1,9 @@
 import ArgumentParser
-import Replay
-import SessionFormats
+import Inspector
+import Conversation
+import Sessions
+import Output
+import WebSocketInspection
 
 extension ReplayPacing: ExpressibleByArgument {}
 extension ReplayReportFormatter.Format: ExpressibleByArgument {}
@@ -67,7 +70,10 @@ struct ReplayCommand: AsyncParsableCommand {
     var closeTimeout: Double = 1
 
     @Option(name: .long, help: "Largest message kept, in bytes, from the recording and from the server.")
-    var maxMessageBytes: Int = 16 << 20
+    var maxMessageBytes: Int = InspectionConfiguration().maxMessageBytes
+
+    @Option(name: .long, help: "A capture SOURCE: a BPF filter in tcpdump syntax, applied before decoding.")
+    var filter: String?
 
     func validate() throws {
         guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be a positive number") }
@@ -99,7 +105,9 @@ struct ReplayCommand: AsyncParsableCommand {
 
         let loaded: RecordingLoader.Loaded
         do {
-            loaded = try RecordingLoader.load(source, maxMessageBytes: maxMessageBytes)
+            var reader = CaptureReader(filter: filter)
+            reader.configuration.inspection.maxMessageBytes = maxMessageBytes
+            loaded = try RecordingLoader.load(source, reader: reader)
         } catch {
             Diagnostics.error(error.description)
             throw ExitCode(2)

@@ -1,6 +1,8 @@
 import ArgumentParser
-import SessionFormats
+import Sessions
+import Output
 import WebSocketInspection
+import WebSocketProtocol
 
 /// `wstap sessions FILE`: one row per WebSocket connection, the overview to start from.
 struct Sessions: ParsableCommand {
@@ -24,7 +26,8 @@ struct Sessions: ParsableCommand {
     @Argument(help: "A pcap or pcapng file, or - for standard input.")
     var file: String
 
-    @OptionGroup var options: InspectionOptions
+    @OptionGroup var options: DecodingOptions
+    @OptionGroup var output: FormatOption
 
     @Option(name: .long, help: ArgumentHelp("Show only this connection; repeat for more.", valueName: "N"))
     var conn: [Int] = []
@@ -44,7 +47,7 @@ struct Sessions: ParsableCommand {
         }
         recorder.finish()
         let writer = OutputStreamWriter()
-        switch options.format {
+        switch output.format {
         case .jsonl:
             let formatter = SessionSummaryFormatter()
             var lines: [(Int, String)] = recorder.connections.map { ($0.info.connection, formatter.json($0)) }

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Inspector
 import PacketCapture
-import SessionFormats
+import Sessions
+import Output
 import WebSocketInspection
+import WebSocketProtocol
 
 /// `wstap sniff`: decode WebSocket traffic on a live interface and print each event as it happens.
 struct Sniff: ParsableCommand {
@@ -31,7 +33,8 @@ struct Sniff: ParsableCommand {
             help: "Interface to capture on; 'any' for all. Default: the first interface that is up and not loopback.")
     var interface: String?
 
-    @OptionGroup var options: InspectionOptions
+    @OptionGroup var options: DecodingOptions
+    @OptionGroup var output: FormatOption
     @OptionGroup(title: "Filters") var filtering: MessageFilterOptions
     @OptionGroup var terminal: TerminalOptions
 
@@ -64,7 +67,13 @@ struct Sniff: ParsableCommand {
         } catch {
             throw Diagnostics.fail(error.description)
         }
-        try options.applyFilter(to: source)
+        if let filter = options.filter {
+            do {
+                try source.setFilter(filter)
+            } catch {
+                throw Diagnostics.fail(error.description)
+            }
+        }
         var packetFile: PacketFileWriter?
         if let write {
             do {
@@ -74,8 +83,8 @@ struct Sniff: ParsableCommand {
             }
         }
         var text = TextFormatter(style: terminal.style, prettyJSON: filtering.pretty)
-        if options.format == .jsonl { text.style = .plain }
-        let printer = EventPrinter(format: options.format, writer: OutputStreamWriter(flushEachRecord: true), text: text)
+        if output.format == .jsonl { text.style = .plain }
+        let printer = EventPrinter(format: output.format, writer: OutputStreamWriter(flushEachRecord: true), text: text)
         let limit = MessageLimit(maxMessages: count, printer: printer, filter: filtering.filter)
         guard let inspector = CaptureInspector(linkType: source.linkType, configuration: options.configuration, emit: limit.print) else {
             throw Diagnostics.fail("'\(interfaceName)': unsupported link type \(source.linkType)")
@@ -106,7 +115,8 @@ struct Sniff: ParsableCommand {
         if let dropped = statistics?.droppedByKernel, dropped > 0 {
             Diagnostics.warning("the kernel dropped \(dropped) packets that wstap did not read in time: messages on those connections are reported incomplete or as gaps; a narrower --filter helps")
         }
-        options.warnAboutStatistics(inspector.statistics, snapshotLength: source.snapshotLength)
+        let counts = CaptureReadSummary(statistics: inspector.statistics, snapshotLength: source.snapshotLength, events: 0)
+        counts.statisticsWarnings.forEach { Diagnostics.warning($0.description) }
         if let failure = flusher.failure { throw Diagnostics.fail(failure.description) }
         if case .failed(let error) = ending { throw Diagnostics.fail(error.description) }
     }

@@ -1,0 +1,104 @@
+import WebSocketProtocol
+
+/// How one server answer compares with the recorded one at the same position.
+public enum AnswerOutcome: String, Sendable {
+    /// Same opcode and bytes, or (both JSON) the same structure outside the ignored paths.
+    case matched
+    case differing
+    /// Recorded, but the server did not send it (before it closed or the wait timed out).
+    case missing
+    /// Sent by the server now, beyond what the recording holds.
+    case extra
+}
+
+/// The comparison of one server answer: its position among the server's messages, both sides as
+/// far as they exist, and what differs in a readable form.
+public struct AnswerComparison: Sendable {
+    /// 0-based position among the server's messages on this connection.
+    public var index: Int
+    public var outcome: AnswerOutcome
+    public var expectedOpcode: WebSocketOpcode?
+    public var actualOpcode: WebSocketOpcode?
+    public var expectedLength: Int?
+    public var actualLength: Int?
+    /// Both payloads were JSON and compared structurally (`jsonDifferences` says where they differ).
+    public var comparedAsJSON: Bool
+    public var jsonDifferences: [JSONDifference]
+    /// For a non-JSON difference: a one-line description (opcode change, first differing byte).
+    public var detail: String?
+    /// Short previews of both payloads, for the report.
+    public var expectedPreview: String?
+    public var actualPreview: String?
+}
+
+/// Compares server answers with the recording: exact bytes by default, structurally when both are
+/// JSON so that `--ignore` can skip fields that legitimately change.
+public struct AnswerComparator: Sendable {
+    public var ignoring: [JSONPathPattern]
+    /// Differences kept per answer (default 20): enough to read, bounded for a wholly changed document.
+    public var maxDifferencesPerAnswer: Int
+    /// Characters shown of a payload in previews (default 80).
+    public var maxPreviewCharacters: Int
+
+    public init(ignoring: [JSONPathPattern] = [], maxDifferencesPerAnswer: Int = 20, maxPreviewCharacters: Int = 80) {
+        self.ignoring = ignoring
+        self.maxDifferencesPerAnswer = maxDifferencesPerAnswer
+        self.maxPreviewCharacters = maxPreviewCharacters
+    }
+
+    /// Pairs answers by position; those beyond the shorter list are missing or extra.
+    public func compare(expected: [ReplayMessage], actual: [ReplayMessage]) -> [AnswerComparison] {
+        var results: [AnswerComparison] = []
+        for index in 0..<max(expected.count, actual.count) {
+            let recorded = index < expected.count ? expected[index] : nil
+            let received = index < actual.count ? actual[index] : nil
+            results.append(compare(recorded, received, index: index))
+        }
+        return results
+    }
+
+    public func compare(_ expected: ReplayMessage?, _ actual: ReplayMessage?, index: Int) -> AnswerComparison {
+        var result = AnswerComparison(
+            index: index, outcome: .matched, expectedOpcode: expected?.opcode, actualOpcode: actual?.opcode,
+            expectedLength: expected?.payload.count, actualLength: actual?.payload.count, comparedAsJSON: false,
+            jsonDifferences: [], detail: nil, expectedPreview: expected.map { preview($0) }, actualPreview: actual.map { preview($0) })
+        guard let expected, let actual else {
+            result.outcome = expected == nil ? .extra : .missing
+            return result
+        }
+        if expected.opcode != actual.opcode {
+            result.outcome = .differing
+            result.detail = "opcode \(expected.opcode) was recorded, the server sent \(actual.opcode)"
+            return result
+        }
+        if expected.opcode == .text || expected.opcode == .binary,
+            let left = JSONValue.parse(expected.payload), let right = JSONValue.parse(actual.payload) {
+            result.comparedAsJSON = true
+            result.jsonDifferences = JSONDiff.differences(left, right, ignoring: ignoring, maxDifferences: maxDifferencesPerAnswer)
+            result.outcome = result.jsonDifferences.isEmpty ? .matched : .differing
+            return result
+        }
+        if expected.payload != actual.payload {
+            result.outcome = .differing
+            let offset = zip(expected.payload, actual.payload).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(expected.payload.count, actual.payload.count)
+            result.detail = "payloads differ from byte \(offset) (recorded \(expected.payload.count) bytes, now \(actual.payload.count))"
+        }
+        return result
+    }
+
+    /// Text (unquoted) when the payload is valid UTF-8 (close frames: code and reason), otherwise a hex prefix.
+    func preview(_ message: ReplayMessage) -> String {
+        if message.opcode == .close {
+            guard message.payload.count >= 2 else { return "(no status)" }
+            let code = UInt16(message.payload[0]) << 8 | UInt16(message.payload[1])
+            return "\(code) \(String(decoding: message.payload[2...], as: UTF8.self))"
+        }
+        if let text = String(validating: message.payload, as: UTF8.self) {
+            let cut = text.count > maxPreviewCharacters ? String(text.prefix(maxPreviewCharacters)) + "…" : text
+            return cut
+        }
+        let hexDigits = Array("0123456789abcdef")
+        let prefix = message.payload.prefix(maxPreviewCharacters / 2).map { "\(hexDigits[Int($0 >> 4)])\(hexDigits[Int($0 & 0xf)])" }.joined()
+        return "0x" + prefix + (message.payload.count > maxPreviewCharacters / 2 ? "…" : "")
+    }
+}

@@ -1,0 +1,78 @@
+import NIOCore
+import WebSocketProtocol
+
+/// Turns a recorded client message into the frames replay sends: the same opcode, the same
+/// fragmentation, compressed with the parameters negotiated now, and masked with a fresh random key
+/// per frame (NIO does not mask by itself; RFC 6455 §5.3 requires it of clients).
+struct FrameEncoder {
+    /// Compresses client messages when permessage-deflate was negotiated on the new connection.
+    private let deflater: PerMessageDeflater?
+
+    init(compression: PerMessageDeflateParameters?) throws {
+        deflater = try compression.map {
+            try PerMessageDeflater(windowBits: $0.clientMaxWindowBits, noContextTakeover: $0.clientNoContextTakeover)
+        }
+    }
+
+    /// One frame before masking.
+    struct Frame: Equatable {
+        var fin: Bool
+        var rsv1: Bool
+        var opcode: WebSocketOpcode
+        var payload: [UInt8]
+    }
+
+    /// The frames of `message`. A message recorded compressed is compressed again when the new
+    /// connection negotiated permessage-deflate (otherwise it goes out plain: the server would reject
+    /// RSV1). Fragment lengths are the recorded wire lengths; when recompression changes the total,
+    /// every fragment but the last keeps its recorded length as far as the bytes go, so the number
+    /// of frames is always the recorded one.
+    func frames(for message: ReplayMessage) throws -> [Frame] {
+        var payload = message.payload
+        var compressed = false
+        if message.compressed, !message.opcode.isControl, let deflater {
+            payload = try deflater.compress(payload)
+            compressed = true
+        }
+        guard message.fragmentLengths.count > 1, !message.opcode.isControl else {
+            return [Frame(fin: true, rsv1: compressed, opcode: message.opcode, payload: payload)]
+        }
+        var frames: [Frame] = []
+        var offset = 0
+        for (position, length) in message.fragmentLengths.enumerated() {
+            let isLast = position == message.fragmentLengths.count - 1
+            let end = isLast ? payload.count : min(offset + Int(clamping: length), payload.count)
+            frames.append(Frame(
+                fin: isLast, rsv1: position == 0 && compressed, opcode: position == 0 ? message.opcode : WebSocketOpcode.continuation,
+                payload: Array(payload[offset..<end])))
+            offset = end
+        }
+        return frames
+    }
+
+    /// The frame's wire bytes: header, masking key, masked payload.
+    static func encode(_ frame: Frame, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: frame.payload.count + 14)
+        encode(frame, into: &buffer)
+        return buffer
+    }
+
+    /// Appends the frame's wire bytes to `buffer` and masks the payload in place there, so that a
+    /// batch of frames costs one buffer and one write instead of two buffers and a write each.
+    /// `masked` follows the role: clients mask every frame with a fresh key (RFC 6455 §5.3, and NIO
+    /// does not mask by itself); servers never mask.
+    static func encode(_ frame: Frame, masked: Bool = true, into buffer: inout ByteBuffer) {
+        let count = frame.payload.count
+        let key = masked ? WebSocketMasking.randomKey() : nil
+        let header = WebSocketFrameHeader(
+            fin: frame.fin, reservedBits: frame.rsv1 ? 0b100 : 0, opcode: frame.opcode, maskKey: key, payloadLength: UInt64(count))
+        buffer.reserveCapacity(minimumWritableBytes: count + header.headerLength)
+        _ = header.withWireBytes { buffer.writeBytes($0) }
+        buffer.writeBytes(frame.payload)
+        guard let key else { return }
+        // The payload is the last `count` readable bytes; mask them where they are.
+        buffer.withUnsafeMutableReadableBytes { bytes in
+            WebSocketMasking.apply(UnsafeMutableRawBufferPointer(rebasing: bytes[(bytes.count - count)...]), maskKey: key, offset: 0)
+        }
+    }
+}

@@ -1,0 +1,90 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import PacketCapture
+import WebSocketInspection
+
+/// The one front end for capture files and standard input: every command that reads a capture —
+/// `read`, `sessions`, `export` (HAR and session) and the recording loader behind `replay` — goes
+/// through it, so the BPF filter, the limits and the warnings are the same everywhere.
+///
+/// It opens the source, applies the filter, runs the packets through a `CaptureInspector` and
+/// flushes it, and returns what happened as values (`CaptureReadSummary`): wording and printing are
+/// the executable's business. Live interfaces use the same `CaptureInspector` and `CaptureLoop`
+/// through `sniff`, which owns its stop conditions.
+public struct CaptureReader {
+    public var configuration: InspectorConfiguration
+    /// A BPF expression in tcpdump syntax, applied before decoding.
+    public var filter: String?
+    /// Called every 256 packets with the bytes read so far and the file's size, when the source is
+    /// a regular file (not standard input or a pipe).
+    public var onProgress: ((_ bytesRead: Int64, _ totalBytes: Int64) -> Void)?
+
+    public init(configuration: InspectorConfiguration = .init(), filter: String? = nil) {
+        self.configuration = configuration
+        self.filter = filter
+    }
+
+    /// Why a capture could not be read at all (nothing was decoded).
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Reads `path` (`-` for standard input) to its end and reports every event through `emit`.
+    ///
+    /// Throws only when nothing could be read: a missing or unreadable file, an unknown format or
+    /// link type, a bad filter, or a read error before the first packet. A file cut mid-record or a
+    /// read error later ends the read with a warning, keeping everything decoded before it.
+    public func read(_ path: String, emit: @escaping (InspectorEvent) -> Void) throws(Failure) -> CaptureReadSummary {
+        let source: PacketSource
+        do {
+            source = try PacketSource.openFile(path)
+        } catch {
+            throw Failure(description: error.description)
+        }
+        if let filter {
+            do {
+                try source.setFilter(filter)
+            } catch {
+                throw Failure(description: error.description)
+            }
+        }
+        var events = 0
+        let counting: (InspectorEvent) -> Void = { event in
+            events += 1
+            emit(event)
+        }
+        guard let inspector = CaptureInspector(linkType: source.linkType, configuration: configuration, emit: counting) else {
+            throw Failure(description: "'\(path)': unsupported link type \(source.linkType)")
+        }
+        let totalBytes = path == "-" ? nil : Self.regularFileSize(path)
+        var count = 0
+        let onProgress = self.onProgress
+        let loop = CaptureLoop(onPacket: { _ in
+            count += 1
+            if let onProgress, let totalBytes, count & 0xff == 0, let offset = source.fileOffset { onProgress(offset, totalBytes) }
+        })
+        let ending = loop.run(source, into: inspector)
+        inspector.finish()
+        var summary = CaptureReadSummary(statistics: inspector.statistics, snapshotLength: source.snapshotLength, events: events)
+        switch ending {
+        case .endOfCapture, .stopped:
+            break
+        case .failed(.truncatedFile(let message)):
+            summary.endingWarnings.append(.truncatedFile(path: path, message: message))
+        case .failed(let error):
+            if inspector.statistics.packets == 0 { throw Failure(description: error.description) }
+            summary.endingWarnings.append(.stoppedReading(path: path, packets: inspector.statistics.packets, reason: error.description))
+        }
+        return summary
+    }
+
+    /// The size of a regular file, nil for anything else (a FIFO, a device, a missing path).
+    static func regularFileSize(_ path: String) -> Int64? {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int64(info.st_size)
+    }
+}

@@ -1,0 +1,91 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import Inspector
+import PacketCapture
+import Sessions
+import Output
+import WebSocketInspection
+import WebSocketProtocol
+
+/// `--format` of the commands that print events or summaries.
+struct FormatOption: ParsableArguments {
+    @Option(name: .long, help: "Output format: text (for people) or jsonl (one JSON object per event).")
+    var format: OutputFormat = .text
+}
+
+/// The decoding options every command that reads traffic shares (read, sniff, sessions, export):
+/// one filter, one set of limits, one set of warnings.
+struct DecodingOptions: ParsableArguments {
+    @Option(name: .long, help: "A BPF filter in tcpdump syntax, applied before decoding.")
+    var filter: String?
+
+    @Option(name: .long, help: "Largest message payload kept, in bytes (after decompression); longer messages are reported truncated.")
+    var maxMessageBytes: Int = InspectionConfiguration().maxMessageBytes
+
+    @Option(name: .long, help: "Most TCP connections tracked at once; past it the least recently active one is dropped (connection_limit).")
+    var maxConnections: Int = InspectorConfiguration().reassembly.maxConnections
+
+    @Option(name: .long, help: "Most out-of-order bytes held across all connections; past it holes are skipped and reported as gaps.")
+    var maxBufferedBytes: Int = InspectorConfiguration().reassembly.maxBufferedBytesTotal
+
+    @Option(name: .long, help: "Largest HTTP handshake head, in bytes; a connection whose head is longer is no longer followed.")
+    var maxHeadBytes: Int = InspectionConfiguration().maxHeadBytes
+
+    @Flag(name: .long, help: "Do not look for WebSocket frames in connections whose handshake was not captured.")
+    var noMidstream = false
+
+    @Flag(name: .long, help: "Print packet counts, events and peak memory to standard error at the end.")
+    var stats = false
+
+    func validate() throws {
+        guard maxMessageBytes > 0 else { throw ValidationError("--max-message-bytes must be positive") }
+        guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
+        guard maxBufferedBytes > 0 else { throw ValidationError("--max-buffered-bytes must be positive") }
+        guard maxHeadBytes > 0 else { throw ValidationError("--max-head-bytes must be positive") }
+    }
+
+    var configuration: InspectorConfiguration {
+        var configuration = InspectorConfiguration()
+        configuration.inspection.maxMessageBytes = maxMessageBytes
+        configuration.inspection.detectMidstream = !noMidstream
+        configuration.inspection.maxHeadBytes = maxHeadBytes
+        configuration.reassembly.maxConnections = maxConnections
+        configuration.reassembly.maxBufferedBytesTotal = maxBufferedBytes
+        // One connection may not hold more than the whole budget.
+        configuration.reassembly.maxBufferedBytesPerConnection = min(configuration.reassembly.maxBufferedBytesPerConnection, maxBufferedBytes)
+        return configuration
+    }
+
+    /// The `--stats` line: what was read and the process's peak resident memory.
+    func printStatistics(_ statistics: InspectorStatistics, events: Int) {
+        guard stats else { return }
+        var line = "wstap: stats: \(statistics.packets) packets, \(statistics.tcpSegments) TCP segments, "
+        line += "\(events) events, peak memory \(Self.peakResidentKiB().map(String.init) ?? "?") KiB\n"
+        line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+    }
+
+    /// Peak resident memory of this program. On Linux from `VmHWM` in /proc/self/status, because
+    /// getrusage's ru_maxrss carries over the peak of the process that exec'd us.
+    static func peakResidentKiB() -> Int? {
+        #if os(Linux)
+        guard let file = fopen("/proc/self/status", "r") else { return nil }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 256)
+        while fgets(&buffer, Int32(buffer.count), file) != nil {
+            let line = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            if line.hasPrefix("VmHWM:") {
+                return Int(line.dropFirst(6).filter(\.isNumber))
+            }
+        }
+        return nil
+        #else
+        var usage = rusage()
+        getrusage(RUSAGE_SELF, &usage)
+        return Int(usage.ru_maxrss) / 1024
+        #endif
+    }
+}
