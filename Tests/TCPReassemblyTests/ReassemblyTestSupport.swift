@@ -105,7 +105,7 @@ struct ReassemblyRun {
             case .closed(let connection, let reason, _):
                 return "closed \(connection) \(reason.rawValue)"
             case .anomaly(let connection, let kind, _, _):
-                return "anomaly \(connection.map(String.init) ?? "-") \(kind)"
+                return "anomaly \(connection.map(String.init) ?? "-") \(kind.rawValue)"
             }
         }
     }
