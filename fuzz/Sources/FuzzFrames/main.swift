@@ -1,6 +1,7 @@
 import FuzzSupport
 import PacketDecoding
 import WebSocketInspection
+import WebSocketProtocol
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

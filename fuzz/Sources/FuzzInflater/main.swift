@@ -1,5 +1,5 @@
 import FuzzSupport
-import WebSocketInspection
+import WebSocketProtocol
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
