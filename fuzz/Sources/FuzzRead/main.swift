@@ -1,28 +1,22 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import FuzzSupport
 import Inspector
 import PacketCapture
 
-/// A file per fuzzing process in shared memory: `PacketSource` reads files, as `wstap read` does.
-let path = "/dev/shm/wstap-fuzz-read-\(getpid()).pcap"
-
-/// The whole `read` path: libpcap's file reader, decoding, reassembly and WebSocket analysis.
+/// The whole `read` path as `CaptureReader` runs it: libpcap's reader (pcap and pcapng, from memory
+/// rather than a file per input, which cost more than decoding a small capture), `CaptureLoop`,
+/// decoding, reassembly and WebSocket analysis.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    guard let file = fopen(path, "wb") else { return 0 }
-    fwrite(data, 1, size, file)
-    fclose(file)
-    defer { unlink(path) }
-    guard let source = try? PacketSource.openFile(path) else { return 0 }
+    guard let source = try? PacketSource.openCapture(bytes: UnsafeRawBufferPointer(start: data, count: size)) else { return 0 }
     var configuration = InspectorConfiguration()
-    configuration.inspection.maxMessageBytes = 1 << 16
-    configuration.inspection.maxInflatedBytes = 1 << 20
+    // Small caps, so inputs of a few KB reach the limit paths (and each run stays short).
+    configuration.inspection.maxMessageBytes = 1024
+    configuration.inspection.maxInflatedBytes = 1 << 16
+    configuration.inspection.maxResynchronizationBytes = 1024
+    configuration.inspection.maxPendingBytes = 1024
+    configuration.inspection.maxHeadBytes = 1024
     guard let inspector = CaptureInspector(linkType: source.linkType, configuration: configuration, emit: { _ in }) else { return 0 }
-    while let packet = try? source.nextPacket() {
-        inspector.process(packet)
-    }
+    _ = CaptureLoop().run(source, into: inspector)
     inspector.finish()
     return 0
 }
