@@ -12,9 +12,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         clientNoContextTakeover: settings & 0x04 != 0, serverNoContextTakeover: settings & 0x08 != 0,
         clientMaxWindowBits: 8 + Int(settings >> 4 & 0x07), serverMaxWindowBits: 15)
     let startsAtFrameBoundary = settings & 0x80 == 0
-    // Small caps so the limit paths (message too large, resynchronisation limit) are reached.
+    // Small caps so that inputs of a few KB reach the limit paths (message too large, inflation cut
+    // short, resynchronisation limit); they also bound the rescans of a resynchronisation per chunk.
     let configuration = InspectionConfiguration(
-        maxMessageBytes: 4096, maxInflatedBytes: 1 << 20, maxResynchronizationBytes: 8192, maxPendingBytes: 8192)
+        maxMessageBytes: 1024, maxInflatedBytes: 1 << 16, maxResynchronizationBytes: 1024, maxPendingBytes: 1024)
     var decoder = WebSocketStreamDecoder(
         connection: 1, direction: direction, configuration: configuration,
         compression: compression, startsAtFrameBoundary: startsAtFrameBoundary)

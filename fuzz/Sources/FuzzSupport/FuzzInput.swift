@@ -29,4 +29,11 @@ public struct FuzzInput {
     }
 
     public mutating func rest() -> ArraySlice<UInt8> { take(remainingCount) }
+
+    /// The bytes up to `separator` (or the end), skipping the separator.
+    public mutating func take(until separator: UInt8) -> ArraySlice<UInt8> {
+        let end = bytes[offset...].firstIndex(of: separator) ?? bytes.count
+        defer { offset = min(bytes.count, end + 1) }
+        return bytes[offset..<end]
+    }
 }

@@ -13,12 +13,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var input = FuzzInput(data, size)
     // Small limits so every limit path (buffer caps, eviction, held-before-start) is reachable.
     let reassembly = TCPAssemblerConfiguration(
-        maxBufferedBytesPerConnection: 2048, maxBufferedBytesTotal: 4096, maxConnections: 3, idleTimeout: 60,
+        maxBufferedBytesPerConnection: 1024, maxBufferedBytesTotal: 1536, maxConnections: 3, idleTimeout: 60,
         maxSegmentsHeldBeforeStart: 4, maxBytesHeldBeforeStart: 1024, maxHoldBeforeStart: 1,
         maxSegmentsWaitingBehindAcknowledgedHole: 3, maxRememberedClosedConnections: 4, closedConnectionMemory: 5)
     let inspection = InspectionConfiguration(
-        maxMessageBytes: 4096, maxInflatedBytes: 1 << 20, maxHeadBytes: 1024,
-        maxResynchronizationBytes: 4096, maxPendingBytes: 4096)
+        maxMessageBytes: 1024, maxInflatedBytes: 1 << 16, maxHeadBytes: 1024,
+        maxResynchronizationBytes: 1024, maxPendingBytes: 1024)
     var assembler = TCPAssembler(configuration: reassembly)
     var analyzers: [Int: ConnectionAnalyzer] = [:]
     func handle(_ event: TCPStreamEvent) {
