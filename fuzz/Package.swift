@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
-// libFuzzer targets for wstap's parsers of untrusted bytes. A separate package because the targets
-// define `LLVMFuzzerTestOneInput` instead of `main` and only link with `-sanitize=fuzzer`; keeping
-// them here keeps `swift build` / `swift test` of the main package free of them. Build and run with
-// `fuzz/run.sh` or `fuzz/smoke.sh` (see fuzz/README.md); the targets are listed in targets.tsv.
+// libFuzzer targets for wstap's parsers of untrusted bytes. A separate package because they hand
+// their own `main` to libFuzzer and only link with `-sanitize=fuzzer`; keeping them here keeps
+// `swift build` / `swift test` of the main package free of them. Build and run with `fuzz/run.sh`
+// or `fuzz/smoke.sh` (see fuzz/README.md); the targets are listed in targets.tsv.
 import Foundation
 import PackageDescription
 
@@ -11,30 +11,25 @@ import PackageDescription
 let mainPackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 let libraries = Target.Dependency.product(name: "WSTapLibraries", package: mainPackage)
 
-func fuzzTarget(_ name: String, _ dependencies: [Target.Dependency] = [], linkerSettings: [LinkerSetting] = []) -> Target {
-    .executableTarget(name: name, dependencies: ["FuzzSupport", libraries] + dependencies, linkerSettings: linkerSettings)
-}
-
-/// FuzzOptions replaces the resolver functions libpcap calls (NameLookup.swift); the linker exports
-/// only those a sanitizer already intercepts, so the others are exported by name.
+/// The resolver functions FuzzOptions replaces (NameLookup.swift) must be exported for libpcap to
+/// call them; the linker exports only those a sanitizer already intercepts, so the others by name.
 let resolverExports = LinkerSetting.unsafeFlags(["-Xlinker", "--export-dynamic-symbol=getnetbyname_r"])
-
-let targets = [
-    fuzzTarget("FuzzPacketDecoder"), fuzzTarget("FuzzTCPReassembly"), fuzzTarget("FuzzHTTPHead"), fuzzTarget("FuzzFrames"),
-    fuzzTarget("FuzzInflater"), fuzzTarget("FuzzRead"), fuzzTarget("FuzzSessionFile", ["FuzzConversation"]),
-    fuzzTarget("FuzzHAR", ["FuzzConversation"]), fuzzTarget("FuzzOptions", ["FuzzConversation"], linkerSettings: [resolverExports]),
-]
 
 let package = Package(
     name: "wstap-fuzz",
-    products: targets.map { .executable(name: $0.name, targets: [$0.name]) },
+    products: [.executable(name: "FuzzTargets", targets: ["FuzzTargets"])],
     dependencies: [
         .package(path: ".."),
         // The main package's own requirement, so the same checkout: NIOCore for FrameEncoder.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
-    targets: targets + [
-        .target(name: "FuzzSupport", dependencies: [libraries]),
+    targets: [
+        // Every target in one program, picked by the name it runs under (FuzzerDriver.swift).
+        .executableTarget(
+            name: "FuzzTargets",
+            dependencies: ["FuzzConversation", libraries],
+            linkerSettings: [resolverExports]
+        ),
         // The files of the main package's Conversation target that need no event loop (the option
         // parsers, replay's request and frame encoding, the answer comparison), linked here as
         // symbolic links: Conversation itself links NIOPosix and NIOSSL, whose BoringSSL alone takes

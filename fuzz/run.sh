@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets and runs each in turn, single process, for SECONDS each (default 120),
-# then prints executions, seconds, runs a second and findings per target. Crashing inputs go to
-# fuzz/artifacts/ (minimise one with -minimize_crash=1, then add it to fuzz/crashes/TARGET/).
+# then prints per target: executions, seconds, runs a second (wall clock), CPU seconds, runs per
+# CPU second (what the target costs, however busy the machine) and findings.
 #   fuzz/run.sh [SECONDS] [TARGET…]      e.g. fuzz/run.sh 600   or   fuzz/run.sh 60 FuzzHTTPHead
-# The corpus grows in fuzz/.corpus/ (seeded by make-seeds.py), kept between runs.
+# The corpus grows in fuzz/.corpus/ (seeded by make-seeds.py), kept between runs. Crashing inputs go
+# to fuzz/artifacts/: minimise one with -minimize_crash=1 and add it to fuzz/crashes/TARGET/.
 set -uo pipefail
 cd "$(dirname "$0")"
 source ./common.sh
@@ -11,8 +12,8 @@ seconds="${1:-120}"
 shift || true
 targets=("${@:-${all_targets[@]}}")
 
-swift build "${build_flags[@]}" || exit 1
-bin="$(swift build "${build_flags[@]}" --show-bin-path)"
+mkdir -p logs
+build_targets logs/build.log || { grep -E "error:" logs/build.log || tail -20 logs/build.log; exit 1; }
 
 mkdir -p .corpus artifacts logs
 python3 make-seeds.py .seeds >/dev/null
@@ -22,11 +23,13 @@ for target in "${targets[@]}"; do
     mkdir -p "$corpus"
     echo "== $target: ${seconds}s"
     # shellcheck disable=SC2046
-    "$bin/$target" "$corpus" ".seeds/${corpus_of[$target]}" $(length_option "$target") -max_total_time="$seconds" \
-        "${common_options[@]}" -artifact_prefix="artifacts/$target-" >"logs/$target.log" 2>&1
+    run_target "$target" "logs/$target.log" "$corpus" ".seeds/${corpus_of[$target]}" $(target_options "$target") \
+        -max_total_time="$seconds" "${common_options[@]}" -artifact_prefix="artifacts/$target-"
     status=$?
     read -r runs took finding <<<"$(summarise_log "logs/$target.log")"
-    rate=$([ "$took" != "?" ] && [ "$took" -gt 0 ] && echo $((runs / took)) || echo "?")
-    summary+=("$(printf '%-18s %12s execs %6ss %8s/s  exit %s  %s' "$target" "$runs" "$took" "$rate" "$status" "$finding")")
+    read -r cpu rate per_cpu <<<"$(awk -v runs="$runs" -v took="$took" '{ cpu = $1 + $2;
+        printf "%.1f %s %s", cpu, (took > 0 ? int(runs / took) : "?"), (cpu > 0 ? int(runs / cpu) : "?") }' "logs/$target.log.cpu")"
+    summary+=("$(printf '%-18s %11s execs %5ss %7s/s  cpu %5ss %7s/cpu-s  exit %s  %s' \
+        "$target" "$runs" "$took" "$rate" "$cpu" "$per_cpu" "$status" "$finding")")
 done
 printf '%s\n' "${summary[@]}"

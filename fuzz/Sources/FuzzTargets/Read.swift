@@ -1,12 +1,10 @@
-import FuzzSupport
 import Inspector
 import PacketCapture
 
 /// The whole `read` path as `CaptureReader` runs it: libpcap's reader (pcap and pcapng, from memory
 /// rather than a file per input, which cost more than decoding a small capture), `CaptureLoop`,
 /// decoding, reassembly and WebSocket analysis.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+func fuzzRead(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard let source = try? PacketSource.openCapture(bytes: UnsafeRawBufferPointer(start: data, count: size)) else { return 0 }
     var configuration = InspectorConfiguration()
     // Small caps, so inputs of a few KB reach the limit paths (and each run stays short).
@@ -19,10 +17,4 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     _ = CaptureLoop().run(source, into: inspector)
     inspector.finish()
     return 0
-}
-
-/// The program's entry point (see `runFuzzer`).
-@_cdecl("FuzzRead_main")
-public func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
-    runFuzzer(argc, argv, fuzz)
 }

@@ -1,10 +1,10 @@
-import FuzzSupport
 import PacketDecoding
 import WebSocketInspection
 import WebSocketProtocol
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+/// `WebSocketFrameParser` and `WebSocketStreamDecoder` on one direction's bytes, split into chunks
+/// and lost-data gaps; the first byte picks the direction, compression and start.
+func fuzzFrames(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var input = FuzzInput(data, size)
     let settings = input.byte()
     let direction: WebSocketDirection = settings & 0x01 == 0 ? .clientToServer : .serverToClient
@@ -37,10 +37,4 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     decoder.finish(at: time) { _ in }
     return 0
-}
-
-/// The program's entry point (see `runFuzzer`).
-@_cdecl("FuzzFrames_main")
-public func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
-    runFuzzer(argc, argv, fuzz)
 }

@@ -1,12 +1,10 @@
 import Foundation
 import FuzzConversation
-import FuzzSupport
 import Sessions
 
 /// A HAR file (wstap's export or a browser's), read by `wstap replay`: `HARReader`, the session
 /// file replay makes of it and what replay prepares from that, and the HAR written again.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+func fuzzHAR(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard let connections = try? HARReader().read(Data(bytes: data, count: size)) else { return 0 }
     ReplayPreparation.exercise(SessionFile(connections: connections.map(SessionConnection.init(recorded:))))
     // Written as a HAR (export) and read again, the same connections come back.
@@ -15,10 +13,4 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         fatalError("a HAR written from \(connections.count) connections does not read back as many")
     }
     return 0
-}
-
-/// The program's entry point (see `runFuzzer`).
-@_cdecl("FuzzHAR_main")
-public func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
-    runFuzzer(argc, argv, fuzz)
 }

@@ -1,5 +1,4 @@
 import FuzzConversation
-import FuzzSupport
 import PacketCapture
 import PacketDecoding
 import Sessions
@@ -10,12 +9,11 @@ import WebSocketProtocol
 /// by libpcap for the capture's link type) and `--header`. The first byte picks the option.
 /// ArgumentParser itself and the subcommands live in the `wstap` executable, which another package
 /// cannot link; these are the library types the subcommands hand the values to.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+func fuzzOptions(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var input = FuzzInput(data, size)
     switch input.byte() % 4 {
     case 0: fuzzIgnore(&input)
-    case 1: fuzzTarget(String(decoding: input.rest(), as: UTF8.self))
+    case 1: fuzzReplayTarget(String(decoding: input.rest(), as: UTF8.self))
     case 2: fuzzFilter(&input)
     default: fuzzHeaders(String(decoding: input.rest(), as: UTF8.self))
     }
@@ -33,7 +31,7 @@ func fuzzIgnore(_ input: inout FuzzInput) {
 }
 
 /// `--target ws://HOST:PORT`, and the handshake request that carries its Host header.
-func fuzzTarget(_ text: String) {
+func fuzzReplayTarget(_ text: String) {
     guard let target = try? ReplayTarget(parsing: text) else { return }
     _ = (target.description, target.hostIsIPAddress)
     let connection = SessionConnection(
@@ -43,12 +41,12 @@ func fuzzTarget(_ text: String) {
 
 /// The link types a capture may have, chosen by the byte before the expression: BPF compiles
 /// differently for each.
-let linkTypes: [LinkType] = [.ethernet, .raw, .linuxSLL, .linuxSLL2, .null, .loop, .ipv4, .ipv6]
+let filterLinkTypes: [LinkType] = [.ethernet, .raw, .linuxSLL, .linuxSLL2, .null, .loop, .ipv4, .ipv6]
 
 /// `--filter EXPRESSION` on an empty capture of the chosen link type, as `CaptureReader` applies it.
 /// Host, network and Ethernet names are never looked up (see NameLookup.swift).
 func fuzzFilter(_ input: inout FuzzInput) {
-    let linkType = linkTypes[Int(input.byte()) % linkTypes.count]
+    let linkType = filterLinkTypes[Int(input.byte()) % filterLinkTypes.count]
     var header: [UInt8] = [0xD4, 0xC3, 0xB2, 0xA1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0, 0]
     withUnsafeBytes(of: UInt32(linkType.rawValue).littleEndian) { header += $0 }
     guard let source = try? header.withUnsafeBytes({ try PacketSource.openCapture(bytes: $0) }) else {
@@ -83,10 +81,4 @@ extension StringProtocol {
         while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
         return String(slice)
     }
-}
-
-/// The program's entry point (see `runFuzzer`).
-@_cdecl("FuzzOptions_main")
-public func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
-    runFuzzer(argc, argv, fuzz)
 }

@@ -1,8 +1,8 @@
-import FuzzSupport
 import WebSocketProtocol
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+/// `PerMessageInflater` on length-prefixed messages, with resets; the first byte picks the window
+/// and context takeover.
+func fuzzInflater(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var input = FuzzInput(data, size)
     let settings = input.byte()
     let windowBits = 8 + Int(settings & 0x07)  // 8…15, including RFC 7692's 8
@@ -18,10 +18,4 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         if input.byte() == 0xFF { inflater.reset() }
     }
     return 0
-}
-
-/// The program's entry point (see `runFuzzer`).
-@_cdecl("FuzzInflater_main")
-public func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
-    runFuzzer(argc, argv, fuzz)
 }

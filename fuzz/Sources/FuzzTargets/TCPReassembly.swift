@@ -1,15 +1,13 @@
-import FuzzSupport
 import PacketDecoding
 import TCPReassembly
 import WebSocketInspection
 
 /// Four hosts, so segments fall into a handful of connections that can collide, close and be evicted.
-let endpoints = (0..<4).map { Endpoint(address: IPAddress(v4: 10, 0, 0, UInt8($0 + 1)), port: UInt16(8000 + $0)) }
+let reassemblyEndpoints = (0..<4).map { Endpoint(address: IPAddress(v4: 10, 0, 0, UInt8($0 + 1)), port: UInt16(8000 + $0)) }
 
 /// Segments derived from the input, fed through the assembler and, as `CaptureInspector` does, into
 /// one `ConnectionAnalyzer` per connection so the reassembled streams reach the WebSocket decoders.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+func fuzzTCPReassembly(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var input = FuzzInput(data, size)
     // Small limits so every limit path (buffer caps, eviction, held-before-start) is reachable.
     let reassembly = TCPAssemblerConfiguration(
@@ -37,14 +35,14 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             break
         }
     }
-    // Per segment: endpoints byte, flags byte, time step byte, sequence (2 bytes, relative to a base
+    // Per segment: reassemblyEndpoints byte, flags byte, time step byte, sequence (2 bytes, relative to a base
     // near the wrap point), acknowledgment (2 bytes), payload length byte, payload.
     let base = input.uint32()
     var time = Timestamp(seconds: 1_700_000_000, nanoseconds: 0)
     while !input.isAtEnd {
         let pair = input.byte()
-        let source = endpoints[Int(pair & 0x03)]
-        let destination = endpoints[Int(pair >> 2 & 0x03)]
+        let source = reassemblyEndpoints[Int(pair & 0x03)]
+        let destination = reassemblyEndpoints[Int(pair >> 2 & 0x03)]
         let flags = TCPFlags(rawValue: input.byte() & 0x3F)
         time.seconds += Int64(input.byte() >> 4)
         let sequence = base &+ UInt32(input.uint16())
@@ -59,10 +57,4 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     assembler.finish(handle)
     for id in analyzers.keys.sorted() { analyzers[id]?.finish(reason: .endOfCapture, at: time) { _ in } }
     return 0
-}
-
-/// The program's entry point (see `runFuzzer`).
-@_cdecl("FuzzTCPReassembly_main")
-public func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
-    runFuzzer(argc, argv, fuzz)
 }

@@ -5,7 +5,7 @@ import Glibc
 // libpcap resolves names in filter expressions (`host example.com`, a bare word, `net NAME`,
 // `ether host NAME`, `gateway NAME`): a fuzzed expression would send DNS queries, wait on their
 // timeouts, and reach the network. These definitions replace the resolver functions libpcap calls
-// for this program only (they take precedence over libc's, and over AddressSanitizer's weak
+// for the fuzz program (they take precedence over libc's, and over AddressSanitizer's weak
 // interceptors): numeric addresses still parse, names are never found.
 
 private typealias GetaddrinfoFunction = @convention(c) (

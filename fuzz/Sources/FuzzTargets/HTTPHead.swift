@@ -1,8 +1,7 @@
-import FuzzSupport
 import WebSocketProtocol
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+/// `HTTPHeadParser` request and response parsing, with the default cap and small ones.
+func fuzzHTTPHead(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var input = FuzzInput(data, size)
     // Small caps too, so the limit paths are reached with short inputs.
     let maxHeadBytes = input.byte() < 128 ? HTTPHeadParser.defaultMaxHeadBytes : Int(input.uint16()) + 1
@@ -11,10 +10,4 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     _ = HTTPHeadParser.parseResponse(head, maxHeadBytes: maxHeadBytes)
     _ = HTTPHeadParser.parseRequest(head[...].dropFirst(head.count / 2), maxHeadBytes: maxHeadBytes)
     return 0
-}
-
-/// The program's entry point (see `runFuzzer`).
-@_cdecl("FuzzHTTPHead_main")
-public func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
-    runFuzzer(argc, argv, fuzz)
 }
