@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+
+/// Issue #17, class 3, for `wstap replay`: a live server (Tests/Peers/hostile_server.py, python
+/// `websockets`) puts escapes in its status line, subprotocol, extensions, answers and close
+/// reason; the text report on stdout and the errors on stderr must show them escaped.
+@Suite(.serialized) struct ReplayTerminalInjectionTests {
+    /// Starts hostile_server.py in `mode` on a free loopback port; `stop()` ends it.
+    final class HostileServer {
+        let process = Process()
+        let folder: URL
+        let port: Int
+
+        init(mode: String) throws {
+            folder = FileManager.default.temporaryDirectory.appendingPathComponent("wstap-hostile-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let ready = folder.appendingPathComponent("ready")
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", WSTapRunner.repositoryRoot.appendingPathComponent("Tests/Peers/hostile_server.py").path,
+                                 "--mode", mode, "--port", "0", "--ready", ready.path]
+            try process.run()
+            var port: Int?
+            for _ in 0..<100 {
+                if let text = try? String(contentsOf: ready, encoding: .utf8), let value = Int(text) { port = value; break }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            guard let port else {
+                ReplayCommandTests.EchoServer.stop(process)
+                throw ReplayCommandTests.EchoServer.ServerError.didNotStart
+            }
+            self.port = port
+        }
+
+        func stop() {
+            ReplayCommandTests.EchoServer.stop(process)
+            try? FileManager.default.removeItem(at: folder)
+        }
+    }
+
+    static func replay(_ capture: String, mode: String) throws -> WSTapRunner.Result {
+        let server = try HostileServer(mode: mode)
+        defer { server.stop() }
+        return try WSTapRunner.run(["replay", capture, "--target", "ws://127.0.0.1:\(server.port)", "--answer-timeout", "2"], timeout: 60)
+    }
+
+    static let echoCapture = ReplayCommandTests.capture("replay-echo.pcap")
+    static let escaped = TerminalInjectionTests.escapedServerPayload
+    static let quoted = TerminalInjectionTests.quotedServerPayload
+
+    @Test func acceptedHandshakeAnswersAndCloseAreEscaped() throws {
+        let result = try Self.replay(Self.echoCapture, mode: "accept")
+        #expect(result.status == 1, "stdout: \(result.stdoutText) stderr: \(result.stderr)")
+        TerminalInjectionTests.expectClean(result.stdout, result.stderr, "replay (accept)")
+        for expected in [
+            "  handshake: HTTP/1.1 101 Switching\(Self.escaped); subprotocol chat\(Self.escaped)",
+            "    now:      \"now\(Self.quoted)\"",
+            "note: subprotocol is chat\(Self.escaped) now, chat.v1 in the recording",
+            "\"1000 ok\(Self.quoted)\"",
+        ] {
+            #expect(result.stdoutText.contains(expected), "lacks \(expected):\n\(result.stdoutText)")
+        }
+    }
+
+    @Test func refusedHandshakeIsEscapedOnStdoutAndStderr() throws {
+        let result = try Self.replay(Self.echoCapture, mode: "refuse")
+        #expect(result.status == 2, "stdout: \(result.stdoutText) stderr: \(result.stderr)")
+        TerminalInjectionTests.expectClean(result.stdout, result.stderr, "replay (refuse)")
+        let failure = "the server rejected the handshake: HTTP/1.1 403 Forbidden\(Self.escaped)"
+        #expect(result.stdoutText.contains("  error: \(failure)"), "\(result.stdoutText)")
+        #expect(result.stderr.contains("wstap: error: connection 1: \(failure)"), "\(result.stderr)")
+    }
+
+    @Test func unspeakableExtensionIsEscapedOnStdoutAndStderr() throws {
+        let result = try Self.replay(Self.echoCapture, mode: "bad-extension")
+        #expect(result.status == 2, "stdout: \(result.stdoutText) stderr: \(result.stderr)")
+        TerminalInjectionTests.expectClean(result.stdout, result.stderr, "replay (bad-extension)")
+        let failure = "the server accepted extensions replay cannot speak: x-evil\(Self.escaped)"
+        #expect(result.stdoutText.contains(failure), "\(result.stdoutText)")
+        #expect(result.stderr.contains(failure), "\(result.stderr)")
+    }
+
+    /// A recording whose path and subprotocol are hostile: the report's header line quotes them.
+    @Test func hostileRecordingIsEscapedInTheReport() throws {
+        let file = try TerminalInjectionTests.hostileCapture()
+        defer { try? FileManager.default.removeItem(at: file) }
+        let result = try Self.replay(file.path, mode: "accept")
+        #expect(result.status != 0)
+        TerminalInjectionTests.expectClean(result.stdout, result.stderr, "replay (hostile recording)")
+        #expect(result.stdoutText.contains("/chat\(TerminalInjectionTests.escapedPayload)"), "\(result.stdoutText)")
+    }
+}
