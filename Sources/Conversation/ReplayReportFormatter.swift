@@ -49,14 +49,16 @@ public struct ReplayReportFormatter: Sendable {
     }
 
     private func textLines(_ report: ConnectionReport, _ target: ReplayTarget) -> [String] {
-        var lines = ["connection \(report.id) (recorded \(report.recordedClient) → \(report.recordedServer)) replayed to \(target)\(report.path)"]
+        // Everything from the recording or the server is escaped (TerminalSafeText): either may be hostile.
+        let recorded = "\(TerminalSafeText(report.recordedClient)) → \(TerminalSafeText(report.recordedServer))"
+        var lines = ["connection \(report.id) (recorded \(recorded)) replayed to \(TerminalSafeText(target.description))\(TerminalSafeText(report.path))"]
         if let failure = report.failure {
-            lines.append("  error: \(failure.description)")
+            lines.append("  error: \(TerminalSafeText(failure.description))")
             return lines
         }
-        var handshake = "  handshake: \(report.statusLine ?? "?")"
-        if let subprotocol = report.subprotocol { handshake += "; subprotocol \(subprotocol)" }
-        if !report.extensions.isEmpty { handshake += "; extensions \(report.extensions.joined(separator: ", "))" }
+        var handshake = "  handshake: \(TerminalSafeText(report.statusLine ?? "?"))"
+        if let subprotocol = report.subprotocol { handshake += "; subprotocol \(TerminalSafeText(subprotocol))" }
+        if !report.extensions.isEmpty { handshake += "; extensions \(TerminalSafeText(report.extensions.joined(separator: ", ")))" }
         lines.append(handshake)
         lines.append("  sent \(report.sent) of \(report.recordedClientMessages) client messages; answers: \(report.count(.matched)) matched, \(report.count(.differing)) differing, \(report.count(.missing)) missing, \(report.count(.extra)) extra")
         let divergent = report.answers.filter { $0.outcome != .matched }
@@ -70,13 +72,16 @@ public struct ReplayReportFormatter: Sendable {
                 lines.append("  answer \(answer.index) differs (\(answer.expectedOpcode?.description ?? "?")):")
                 if answer.comparedAsJSON {
                     for difference in answer.jsonDifferences.prefix(maxShownPaths) {
-                        lines.append("    \(difference.path): recorded \(difference.expected ?? "(absent)"), now \(difference.actual ?? "(absent)")")
+                        // Paths and values are JSON text: escaped the JSON way so they stay JSON.
+                        let expected = difference.expected.map(TerminalSafeText.json) ?? "(absent)"
+                        let actual = difference.actual.map(TerminalSafeText.json) ?? "(absent)"
+                        lines.append("    \(TerminalSafeText.json(difference.path)): recorded \(expected), now \(actual)")
                     }
                     if answer.jsonDifferences.count > maxShownPaths {
                         lines.append("    … \(answer.jsonDifferences.count - maxShownPaths) more")
                     }
                 } else {
-                    if let detail = answer.detail { lines.append("    \(detail)") }
+                    if let detail = answer.detail { lines.append("    \(TerminalSafeText(detail))") }
                     lines.append("    recorded: \(quote(answer.expectedPreview))")
                     lines.append("    now:      \(quote(answer.actualPreview))")
                 }
@@ -87,12 +92,12 @@ public struct ReplayReportFormatter: Sendable {
         if divergent.count > maxShownDifferences {
             lines.append("  … \(divergent.count - maxShownDifferences) more divergent answers (--format jsonl lists all)")
         }
-        for note in report.notes { lines.append("  note: \(note)") }
+        for note in report.notes { lines.append("  note: \(TerminalSafeText(note))") }
         return lines
     }
 
     /// Quoted with escapes so control characters and trailing spaces stay visible in a terminal.
-    private func quote(_ preview: String?) -> String { (preview ?? "").debugDescription }
+    private func quote(_ preview: String?) -> String { TerminalSafeText.quoted(preview ?? "") }
 
     private func jsonLines(_ report: ConnectionReport, _ target: ReplayTarget) -> [String] {
         var lines: [String] = []

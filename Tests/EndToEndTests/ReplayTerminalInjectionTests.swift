@@ -40,7 +40,7 @@ import Testing
     static func replay(_ capture: String, mode: String) throws -> WSTapRunner.Result {
         let server = try HostileServer(mode: mode)
         defer { server.stop() }
-        return try WSTapRunner.run(["replay", capture, "--target", "ws://127.0.0.1:\(server.port)", "--answer-timeout", "2"], timeout: 60)
+        return try WSTapRunner.run(["replay", capture, "--target", "ws://127.0.0.1:\(server.port)", "--answer-timeout", "0.5"], timeout: 60)
     }
 
     static let echoCapture = ReplayCommandTests.capture("replay-echo.pcap")
@@ -74,7 +74,7 @@ import Testing
         let result = try Self.replay(Self.echoCapture, mode: "bad-extension")
         #expect(result.status == 2, "stdout: \(result.stdoutText) stderr: \(result.stderr)")
         TerminalInjectionTests.expectClean(result.stdout, result.stderr, "replay (bad-extension)")
-        let failure = "the server accepted extensions replay cannot speak: x-evil\(Self.escaped)"
+        let failure = "the server accepted extensions replay cannot speak: x-evil; p=\(Self.escaped)"
         #expect(result.stdoutText.contains(failure), "\(result.stdoutText)")
         #expect(result.stderr.contains(failure), "\(result.stderr)")
     }

@@ -41,7 +41,7 @@ import Testing
                 "GET /chat\(Self.escapedPayload) host=evil\(Self.escapedPayload) subprotocol=chat\(Self.escapedPayload)",
                 "extensions=\"x-evil\(Self.quotedPayload)\"",
                 "GET /refused\(Self.escapedPayload): 403 Forbidden\(Self.escapedPayload)",
-                "text 83 B \"hi\(Self.quotedPayload)\"",
+                "text 81 B \"hi\(Self.quotedPayload)\"",
                 "1000 \"bye\(Self.quotedPayload)\"",
                 "1000 \"ok\(Self.quotedPayload)\"",
                 "! unoffered_subprotocol: response selects subprotocol chat\(Self.escapedPayload); offered: chat",

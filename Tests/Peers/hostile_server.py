@@ -7,18 +7,19 @@ whoever replays a recording against it, for `wstap replay` tests.
 The hostile string carries ESC [2J (clear screen), ESC ]0;... BEL (window title), CR, C1 CSI
 (U+009B), the bidi controls, DEL, a literal backslash-x and printable non-ASCII text.
 
-accept         101 whose reason phrase and Sec-WebSocket-Protocol carry it; the first two
-               messages are answered with a text message carrying it, then the server closes
-               with a close frame whose reason carries it.
+accept         101 whose reason phrase and Sec-WebSocket-Protocol carry it; the first message
+               is answered with JSON carrying it in a key and a value, the second with text
+               carrying it, then the server closes with a close frame whose reason carries it.
 refuse         403 whose reason phrase carries it.
-bad-extension  101 accepting an extension named with it (replay cannot speak it: a failure that
-               quotes the header).
+bad-extension  101 accepting an extension "x-evil" whose parameter carries it (replay cannot
+               speak it: a failure that quotes the header).
 
 --ready FILE gets the bound port once listening (use --port 0 for a free one).
 """
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import sys
@@ -71,14 +72,16 @@ async def main():
         else:
             if "Sec-WebSocket-Extensions" in response.headers:
                 del response.headers["Sec-WebSocket-Extensions"]
-            raw_header(response.headers, "Sec-WebSocket-Extensions", latin1("x-evil" + HOSTILE))
+            raw_header(response.headers, "Sec-WebSocket-Extensions", latin1("x-evil; p=" + HOSTILE))
         return None
 
     async def handler(ws):
         try:
-            for _ in range(2):
-                await ws.recv()
-                await ws.send("now" + HOSTILE)
+            # A JSON answer (its differences are compared and shown by JSON path), then plain text.
+            await ws.recv()
+            await ws.send(json.dumps({"echo": "now" + HOSTILE, HOSTILE: 1}, ensure_ascii=False))
+            await ws.recv()
+            await ws.send("now" + HOSTILE)
             await ws.close(1000, "ok" + HOSTILE)
         except ConnectionClosed:
             pass
