@@ -42,56 +42,105 @@ public struct TerminalSafeText: CustomStringConvertible, Sendable {
 
     /// `text` for use bare inside a line: unsafe characters and backslashes escaped.
     public static func escaped(_ text: some StringProtocol) -> String {
-        if !text.unicodeScalars.contains(where: { isUnsafe($0) || $0 == "\\" }) { return String(text) }
-        var result = ""
-        for scalar in text.unicodeScalars { append(scalar, quoting: false, to: &result) }
-        return result
+        transform(text, style: .bare, maxCharacters: .max) ?? String(text)
     }
 
     /// `text` in double quotes with unsafe characters, backslashes and quotes escaped; after
     /// `maxCharacters` characters (Unicode scalars of the original) the rest is cut and `…` shown.
     public static func quoted(_ text: some StringProtocol, maxCharacters: Int = .max) -> String {
-        var result = "\""
-        var count = 0
-        for scalar in text.unicodeScalars {
-            if count >= maxCharacters { result += "…"; break }
-            append(scalar, quoting: true, to: &result)
-            count += 1
-        }
-        return result + "\""
+        "\"" + (transform(text, style: .quoted, maxCharacters: maxCharacters) ?? String(text)) + "\""
     }
 
     /// JSON text (already JSON-escaped, e.g. a pretty-printed payload or a JSON diff value) with the
     /// unsafe characters JSON leaves raw escaped as JSON `\uHHHH`, so it stays valid JSON; its
     /// backslashes are JSON's own escapes and are kept.
     public static func json(_ text: some StringProtocol) -> String {
-        if !text.unicodeScalars.contains(where: isUnsafe) { return String(text) }
-        var result = ""
-        for scalar in text.unicodeScalars {
-            if isUnsafe(scalar) {
-                result += "\\u" + hex(scalar.value, digits: 4)
-            } else {
-                result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
+        transform(text, style: .json, maxCharacters: .max) ?? String(text)
     }
 
-    private static func append(_ scalar: Unicode.Scalar, quoting: Bool, to result: inout String) {
-        switch scalar {
-        case "\n": result += "\\n"
-        case "\r": result += "\\r"
-        case "\t": result += "\\t"
-        case "\\": result += "\\\\"
-        case "\"" where quoting: result += "\\\""
-        default:
-            if scalar.value < 0x20 || scalar.value == 0x7F {
-                result += "\\x" + hex(scalar.value, digits: 2)
-            } else if isUnsafe(scalar) {
-                result += "\\u{" + hex(scalar.value, digits: 2) + "}"
-            } else {
-                result.unicodeScalars.append(scalar)
+    private enum Style { case bare, quoted, json }
+
+    /// The escaped text, or nil when it equals `text` (nothing to escape, nothing cut).
+    ///
+    /// Works on the UTF-8 bytes and copies runs of safe bytes at once: previews are formatted for
+    /// every message `read` prints, and a scalar-by-scalar loop made text output markedly slower.
+    /// The byte patterns below are exactly the UTF-8 forms of the scalars `isUnsafe` names.
+    private static func transform(_ text: some StringProtocol, style: Style, maxCharacters: Int) -> String? {
+        if let result = text.utf8.withContiguousStorageIfAvailable({ transform($0, style: style, maxCharacters: maxCharacters) }) {
+            return result
+        }
+        return Array(text.utf8).withUnsafeBufferPointer { transform($0, style: style, maxCharacters: maxCharacters) }
+    }
+
+    private static func transform(_ bytes: UnsafeBufferPointer<UInt8>, style: Style, maxCharacters: Int) -> String? {
+        var output: [UInt8] = []
+        var copied = 0  // bytes[..<copied] are already in output
+        var characters = 0
+        // A string has at most as many scalars as bytes: only count when a cut is possible.
+        let counting = maxCharacters < bytes.count
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if counting, byte & 0xC0 != 0x80 {  // the first byte of a scalar
+                if characters >= maxCharacters {
+                    output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<index]))
+                    output.append(contentsOf: "…".utf8)
+                    return String(decoding: output, as: UTF8.self)
+                }
+                characters += 1
             }
+            // Printable ASCII other than `\` and `"`: the common case, decided without a call.
+            if byte >= 0x20, byte < 0x7F, byte != 0x5C, byte != 0x22 {
+                index += 1
+                continue
+            }
+            let (scalar, length) = unsafeScalar(bytes, at: index, style: style)
+            guard let scalar else {
+                index += 1
+                continue
+            }
+            if output.isEmpty { output.reserveCapacity(bytes.count + 16) }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<index]))
+            appendEscape(scalar, style: style, to: &output)
+            index += length
+            copied = index
+        }
+        guard copied > 0 else { return nil }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied...]))
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// The scalar starting at `index` and its UTF-8 length when it must be escaped in `style`.
+    @inline(__always)
+    private static func unsafeScalar(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, style: Style) -> (UInt32?, Int) {
+        let byte = bytes[index]
+        if byte < 0x20 || byte == 0x7F { return (UInt32(byte), 1) }
+        if byte == UInt8(ascii: "\\") { return (style == .json ? nil : UInt32(byte), 1) }
+        if byte == UInt8(ascii: "\"") { return (style == .quoted ? UInt32(byte) : nil, 1) }
+        guard byte >= 0xC2, index + 1 < bytes.count else { return (nil, 1) }
+        let second = bytes[index + 1]
+        switch byte {
+        case 0xC2 where (0x80...0x9F).contains(second): return (UInt32(second), 2)  // C1 controls
+        case 0xD8 where second == 0x9C: return (0x061C, 2)  // arabic letter mark
+        case 0xE2 where index + 2 < bytes.count:
+            let third = bytes[index + 2]
+            let value = 0x2000 | UInt32(second & 0x3F) << 6 | UInt32(third & 0x3F)
+            switch value {
+            case 0x200E, 0x200F, 0x2028...0x202E, 0x2066...0x2069: return (value, 3)
+            default: return (nil, 1)
+            }
+        default: return (nil, 1)
+        }
+    }
+
+    private static func appendEscape(_ value: UInt32, style: Style, to output: inout [UInt8]) {
+        switch (value, style) {
+        case (_, .json): output.append(contentsOf: "\\u\(hex(value, digits: 4))".utf8)
+        case (0x0A, _), (0x0D, _), (0x09, _), (0x5C, _), (0x22, _):
+            output.append(UInt8(ascii: "\\"))
+            output.append(value == 0x0A ? UInt8(ascii: "n") : value == 0x0D ? UInt8(ascii: "r") : value == 0x09 ? UInt8(ascii: "t") : UInt8(value))
+        case (0..<0x20, _), (0x7F, _): output.append(contentsOf: "\\x\(hex(value, digits: 2))".utf8)
+        default: output.append(contentsOf: "\\u{\(hex(value, digits: 2))}".utf8)
         }
     }
 

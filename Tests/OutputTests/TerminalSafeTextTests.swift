@@ -64,6 +64,25 @@ import WebSocketProtocol
         }
     }
 
+    /// The UTF-8 byte patterns the escaper matches are exactly the scalars `isUnsafe` names.
+    @Test func theByteMatcherAgreesWithIsUnsafe() {
+        let values = Array(0...0x3000) + Array(stride(from: 0x3001, through: 0x10FFFF, by: 97))
+        for value in values {
+            guard let scalar = Unicode.Scalar(UInt32(value)) else { continue }
+            let text = "a" + String(Character(scalar)) + "b"
+            let changed = TerminalSafeText.escaped(text) != text
+            #expect(changed == (TerminalSafeText.isUnsafe(scalar) || scalar == "\\"), "U+\(String(value, radix: 16))")
+            #expect((TerminalSafeText.json(text) != text) == TerminalSafeText.isUnsafe(scalar), "U+\(String(value, radix: 16))")
+        }
+    }
+
+    @Test func previewsAreCutByCharactersOfTheOriginal() {
+        #expect(TerminalSafeText.quoted("a\u{1b}bc", maxCharacters: 2) == #""a\x1b…""#)
+        #expect(TerminalSafeText.quoted("é中🎉x", maxCharacters: 3) == "\"é中🎉…\"")
+        #expect(TerminalSafeText.quoted("abc", maxCharacters: 3) == "\"abc\"")
+        #expect(TerminalSafeText.quoted("", maxCharacters: 0) == "\"\"")
+    }
+
     @Test func theStyleIsThePreviewStyle() {
         #expect(TerminalSafeText.escaped(Self.hostile) == #"\x1b[2J\x1b]0;t\x07\r\n\t\u{9b}1m\u{85}\u{202e}x\u{2066}\u{200f}\u{61c}\u{2029}\x7f\x00\\x1b"é中👩‍💻"#)
         #expect(TerminalSafeText.quoted("a\"b", maxCharacters: 2) == #""a\"…""#)
