@@ -49,7 +49,7 @@ let package = Package(
                 "MessageDecoding", "Sessions",
             ]
         ),
-        .target(name: "Output", dependencies: ["PacketDecoding", "WebSocketProtocol", "WebSocketInspection", "Sessions"]),
+        .target(name: "Output", dependencies: ["PacketDecoding", "WebSocketProtocol", "WebSocketInspection", "MessageDecoding", "Sessions"]),
         .target(
             name: "Conversation",
             dependencies: [
