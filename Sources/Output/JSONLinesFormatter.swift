@@ -34,7 +34,7 @@ public struct JSONLinesFormatter {
             JSONEncoding.appendBool(info.handshake, to: &output)
             if let confidence = info.confidence {
                 JSONEncoding.appendKey("confidence", to: &output)
-                JSONEncoding.appendString(confidence, to: &output)
+                JSONEncoding.appendString(confidence.rawValue, to: &output)
             }
         case .refused(let refusal):
             header("refused", refusal.connection, refusal.timestamp, &output)
@@ -81,7 +81,7 @@ public struct JSONLinesFormatter {
             header("close", close.connection, close.timestamp, &output)
             appendKnownEndpoints(close.connection, &output)
             JSONEncoding.appendKey("reason", to: &output)
-            JSONEncoding.appendString(close.reason, to: &output)
+            JSONEncoding.appendString(close.reason.name, to: &output)
             JSONEncoding.appendKey("messages_from_client", to: &output)
             JSONEncoding.appendInteger(close.messagesFromClient, to: &output)
             JSONEncoding.appendKey("messages_from_server", to: &output)

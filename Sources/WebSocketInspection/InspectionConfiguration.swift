@@ -1,3 +1,5 @@
+import WebSocketProtocol
+
 /// Limits and switches for decoding WebSocket connections. Every limit bounds memory that hostile
 /// traffic could otherwise make wstap allocate.
 public struct InspectionConfiguration: Sendable {
@@ -34,7 +36,8 @@ public struct InspectionConfiguration: Sendable {
     public var detectMidstream: Bool
 
     public init(
-        maxMessageBytes: Int = 16 << 20, maxInflatedBytes: Int = 1 << 30, maxHeadBytes: Int = 64 << 10,
+        maxMessageBytes: Int = InflateConfiguration.defaultMaxMessageBytes,
+        maxInflatedBytes: Int = InflateConfiguration.defaultMaxInflatedBytes, maxHeadBytes: Int = 64 << 10,
         maxResynchronizationBytes: Int = 256 << 10, maxPendingBytes: Int = 1 << 20, maxFragmentLengths: Int = 1 << 16, maxAnomaliesPerKind: Int = 100,
         maxAnomalyDetailBytes: Int = 1 << 10, detectMidstream: Bool = true
     ) {

@@ -25,7 +25,7 @@ func summaries(_ events: [InspectorEvent]) -> [String] {
             return "message \(message.connection) \(message.direction.senderName) \(message.opcode) \(message.length) frames=\(message.frames) incomplete=\(message.isIncomplete) \(message.payload)"
         case .gap(let connection, _, let direction, let bytes): return "gap \(connection) \(direction.senderName) \(bytes)"
         case .anomaly(let anomaly): return "anomaly \(anomaly.connection.map(String.init) ?? "-") \(anomaly.kind)"
-        case .close(let close): return "close \(close.connection) \(close.reason)"
+        case .close(let close): return "close \(close.connection) \(close.reason.name)"
         }
     }
 }
