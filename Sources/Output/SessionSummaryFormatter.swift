@@ -4,7 +4,7 @@ import WebSocketInspection
 import Sessions
 
 /// Formats the `wstap sessions` overview: a table for people, or one JSON object per connection
-/// (fields documented in README.md) for scripts.
+/// (fields documented in docs/jsonl.md) for scripts.
 public struct SessionSummaryFormatter {
     public var style: TerminalStyle
 
