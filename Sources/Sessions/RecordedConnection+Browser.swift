@@ -26,10 +26,10 @@ extension RecordedConnection {
     /// close frame. Nil while the connection is still open at the end of the capture.
     public var browserCloseCode: UInt16? {
         if let fromServer = closeFrames.first(where: { $0.direction == .serverToClient }) {
-            return fromServer.code ?? 1005
+            return fromServer.code ?? WebSocketCloseCode.noStatusReceived.rawValue
         }
         guard let close, close.reason != .endOfCapture else { return nil }
-        return 1006
+        return WebSocketCloseCode.abnormalClosure.rawValue
     }
 
     /// `CloseEvent.wasClean`: both close frames were exchanged and the TCP connection ended with FIN.

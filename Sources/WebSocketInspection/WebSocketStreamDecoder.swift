@@ -257,7 +257,7 @@ public struct WebSocketStreamDecoder {
             } else if payload.count >= 2 {
                 let code = UInt16(payload[0]) << 8 | UInt16(payload[1])
                 closeCode = code
-                if !CloseCode.maySend(code) {
+                if !WebSocketCloseCode(code).maySend {
                     anomaly(.invalidCloseCode, "close code \(code) must not be sent on the wire (RFC 6455 §7.4)", at: timestamp, emit)
                 }
                 let reasonBytes = payload[2...]
