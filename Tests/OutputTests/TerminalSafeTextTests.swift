@@ -129,7 +129,7 @@ import WebSocketProtocol
             .open(info), .message(text), .message(pretty), .message(close),
             .anomaly(InspectorAnomaly(connection: 1, timestamp: time, direction: .serverToClient, kind: .unofferedSubprotocol, detail: "d" + hostile)),
             .refused(RefusedUpgrade(connection: 2, timestamp: time, client: client, server: server, path: "/r" + hostile, host: "h", status: 403, reason: "no" + hostile)),
-            .close(ConnectionClose(connection: 1, timestamp: time, reason: "fin", messagesFromClient: 1, messagesFromServer: 2)),
+            .close(ConnectionClose(connection: 1, timestamp: time, reason: .fin, messagesFromClient: 1, messagesFromServer: 2)),
         ]
     }
 
