@@ -12,6 +12,7 @@ import Testing
         let port: Int
 
         init(mode: String) throws {
+            try TestPeers.require()
             folder = FileManager.default.temporaryDirectory.appendingPathComponent("wstap-hostile-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let ready = folder.appendingPathComponent("ready")

@@ -97,6 +97,7 @@ import Testing
 
     /// Live on lo (root only): the same bytes, played by Tests/Peers/scripted_tcp.py.
     @Test(.enabled(if: geteuid() == 0, "capturing on lo needs root")) func sniffTextShowsEveryWireStringEscaped() throws {
+        try TestPeers.require()
         let folder = try SniffTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let script = folder.appendingPathComponent("hostile.json")
