@@ -9,7 +9,7 @@ import WebSocketInspection
 /// The file holds, per connection, the handshake heads exactly as captured, what they negotiated,
 /// and every message with what replay needs to send it again the same way (opcode, payload,
 /// fragmentation, compression). Payloads are base64 so binary messages survive; times are epoch
-/// seconds as numbers so pacing can be reproduced. README.md documents each field.
+/// seconds as numbers so pacing can be reproduced. docs/formats.md documents each field.
 public struct SessionFile: Codable, Sendable, Equatable {
     /// The value of `format`, checked on reading so a wrong JSON file is refused clearly.
     public static let formatName = "wstap-session"
