@@ -13,6 +13,7 @@ import Testing
         private let ready: URL
 
         init(_ arguments: [String]) throws {
+            try TestPeers.require()
             ready = FileManager.default.temporaryDirectory.appendingPathComponent("wstap-flood-\(UUID().uuidString)")
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", WSTapRunner.repositoryRoot.appendingPathComponent("Tests/Peers/flood_server.py").path,
