@@ -58,7 +58,15 @@ public struct TerminalSafeText: CustomStringConvertible, Sendable {
         transform(text, style: .json, maxCharacters: .max) ?? String(text)
     }
 
-    private enum Style { case bare, quoted, json }
+    /// `text` with only the unsafe characters escaped (`\x1b`, `\u{9b}`), backslashes and quotes
+    /// left alone: for prose that may already quote values with escapes of its own (wstap's
+    /// diagnostics quote with Swift's `debugDescription` in places), which escaping backslashes
+    /// again would double. What acts on the terminal is still escaped.
+    public static func controlsEscaped(_ text: some StringProtocol) -> String {
+        transform(text, style: .controls, maxCharacters: .max) ?? String(text)
+    }
+
+    private enum Style { case bare, quoted, json, controls }
 
     /// The escaped text, or nil when it equals `text` (nothing to escape, nothing cut).
     ///
@@ -115,7 +123,7 @@ public struct TerminalSafeText: CustomStringConvertible, Sendable {
     private static func unsafeScalar(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, style: Style) -> (UInt32?, Int) {
         let byte = bytes[index]
         if byte < 0x20 || byte == 0x7F { return (UInt32(byte), 1) }
-        if byte == UInt8(ascii: "\\") { return (style == .json ? nil : UInt32(byte), 1) }
+        if byte == UInt8(ascii: "\\") { return (style == .bare || style == .quoted ? UInt32(byte) : nil, 1) }
         if byte == UInt8(ascii: "\"") { return (style == .quoted ? UInt32(byte) : nil, 1) }
         guard byte >= 0xC2, index + 1 < bytes.count else { return (nil, 1) }
         let second = bytes[index + 1]

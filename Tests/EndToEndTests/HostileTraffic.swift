@@ -56,7 +56,23 @@ enum HostileTraffic {
         return [Step(fromServer: false, bytes: request), Step(fromServer: true, bytes: Array(response.utf8))]
     }
 
-    static var conversations: [[Step]] { [upgraded, refused] }
+    /// A plain upgrade whose path holds only C1 and bidi controls: no C0 byte, so it passes replay's
+    /// origin-form check and is written into the replay report's first line.
+    static let printablePath = "/c1\u{9b}31m\u{202e}evil\u{2066}"
+    static var upgradedWithoutControlBytes: [Step] {
+        let request = "GET \(printablePath) HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        let response = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"
+        return [
+            Step(fromServer: false, bytes: Array(request.utf8)),
+            Step(fromServer: true, bytes: Array(response.utf8)),
+            Step(fromServer: false, bytes: frame(opcode: 0x1, Array("x".utf8), masked: true)),
+            Step(fromServer: true, bytes: frame(opcode: 0x1, Array("y".utf8), masked: false)),
+        ]
+    }
+
+    static var conversations: [[Step]] { [upgraded, refused, upgradedWithoutControlBytes] }
 
     /// A single-frame WebSocket message; client frames are masked as RFC 6455 requires.
     static func frame(opcode: UInt8, _ payload: [UInt8], masked: Bool) -> [UInt8] {

@@ -38,15 +38,17 @@ import Testing
         }
     }
 
-    static func replay(_ capture: String, mode: String) throws -> WSTapRunner.Result {
+    static func replay(_ capture: String, mode: String, extra: [String] = []) throws -> WSTapRunner.Result {
         let server = try HostileServer(mode: mode)
         defer { server.stop() }
-        return try WSTapRunner.run(["replay", capture, "--target", "ws://127.0.0.1:\(server.port)", "--answer-timeout", "0.5"], timeout: 60)
+        return try WSTapRunner.run(["replay", capture, "--target", "ws://127.0.0.1:\(server.port)", "--answer-timeout", "0.5"] + extra, timeout: 60)
     }
 
     static let echoCapture = ReplayCommandTests.capture("replay-echo.pcap")
     static let escaped = TerminalInjectionTests.escapedServerPayload
     static let quoted = TerminalInjectionTests.quotedServerPayload
+    /// Diagnostics escape only what acts on the terminal: the payload's literal backslash stays single.
+    static let escapedOnStderr = escaped.replacingOccurrences(of: #"\\x1b"#, with: #"\x1b"#)
 
     @Test func acceptedHandshakeAnswersAndCloseAreEscaped() throws {
         let result = try Self.replay(Self.echoCapture, mode: "accept")
@@ -66,27 +68,38 @@ import Testing
         let result = try Self.replay(Self.echoCapture, mode: "refuse")
         #expect(result.status == 2, "stdout: \(result.stdoutText) stderr: \(result.stderr)")
         TerminalInjectionTests.expectClean(result.stdout, result.stderr, "replay (refuse)")
-        let failure = "the server rejected the handshake: HTTP/1.1 403 Forbidden\(Self.escaped)"
-        #expect(result.stdoutText.contains("  error: \(failure)"), "\(result.stdoutText)")
-        #expect(result.stderr.contains("wstap: error: connection 1: \(failure)"), "\(result.stderr)")
+        let failure = "the server rejected the handshake: HTTP/1.1 403 Forbidden"
+        #expect(result.stdoutText.contains("  error: \(failure)\(Self.escaped)"), "\(result.stdoutText)")
+        #expect(result.stderr.contains("wstap: error: connection 1: \(failure)\(Self.escapedOnStderr)"), "\(result.stderr)")
     }
 
     @Test func unspeakableExtensionIsEscapedOnStdoutAndStderr() throws {
         let result = try Self.replay(Self.echoCapture, mode: "bad-extension")
         #expect(result.status == 2, "stdout: \(result.stdoutText) stderr: \(result.stderr)")
         TerminalInjectionTests.expectClean(result.stdout, result.stderr, "replay (bad-extension)")
-        let failure = "the server accepted extensions replay cannot speak: x-evil; p=\(Self.escaped)"
-        #expect(result.stdoutText.contains(failure), "\(result.stdoutText)")
-        #expect(result.stderr.contains(failure), "\(result.stderr)")
+        let failure = "the server accepted extensions replay cannot speak: x-evil; p="
+        #expect(result.stdoutText.contains(failure + Self.escaped), "\(result.stdoutText)")
+        #expect(result.stderr.contains(failure + Self.escapedOnStderr), "\(result.stderr)")
     }
 
-    /// A recording whose path and subprotocol are hostile: the report's header line quotes them.
-    @Test func hostileRecordingIsEscapedInTheReport() throws {
+    /// A recording whose path holds C0 controls is refused before anything is sent; the error
+    /// quoting the path reaches stderr without a raw control character.
+    @Test func unreplayableHostileRecordingIsEscapedInTheError() throws {
         let file = try TerminalInjectionTests.hostileCapture()
         defer { try? FileManager.default.removeItem(at: file) }
-        let result = try Self.replay(file.path, mode: "accept")
-        #expect(result.status != 0)
+        let result = try Self.replay(file.path, mode: "accept", extra: ["--conn", "1"])
+        #expect(result.status == 2, "stdout: \(result.stdoutText) stderr: \(result.stderr)")
         TerminalInjectionTests.expectClean(result.stdout, result.stderr, "replay (hostile recording)")
-        #expect(result.stdoutText.contains("/chat\(TerminalInjectionTests.escapedPayload)"), "\(result.stdoutText)")
+        #expect(result.stderr.contains("/chat") && result.stderr.contains(#"\u{9b}31m\u{202e}evil"#), "\(result.stderr)")
+    }
+
+    /// A recording whose path holds C1 and bidi controls (no control byte): replay sends it, and
+    /// the report's first line shows it escaped.
+    @Test func hostileRecordedPathIsEscapedInTheReport() throws {
+        let file = try TerminalInjectionTests.hostileCapture()
+        defer { try? FileManager.default.removeItem(at: file) }
+        let result = try Self.replay(file.path, mode: "accept", extra: ["--conn", "3"])
+        TerminalInjectionTests.expectClean(result.stdout, result.stderr, "replay (hostile recorded path)")
+        #expect(result.stdoutText.contains(#"/c1\u{9b}31m\u{202e}evil\u{2066}"#), "\(result.stdoutText) \(result.stderr)")
     }
 }

@@ -73,6 +73,7 @@ import WebSocketProtocol
             let changed = TerminalSafeText.escaped(text) != text
             #expect(changed == (TerminalSafeText.isUnsafe(scalar) || scalar == "\\"), "U+\(String(value, radix: 16))")
             #expect((TerminalSafeText.json(text) != text) == TerminalSafeText.isUnsafe(scalar), "U+\(String(value, radix: 16))")
+            #expect((TerminalSafeText.controlsEscaped(text) != text) == TerminalSafeText.isUnsafe(scalar), "U+\(String(value, radix: 16))")
         }
     }
 
@@ -87,6 +88,8 @@ import WebSocketProtocol
         #expect(TerminalSafeText.escaped(Self.hostile) == #"\x1b[2J\x1b]0;t\x07\r\n\t\u{9b}1m\u{85}\u{202e}x\u{2066}\u{200f}\u{61c}\u{2029}\x7f\x00\\x1b"é中👩‍💻"#)
         #expect(TerminalSafeText.quoted("a\"b", maxCharacters: 2) == #""a\"…""#)
         #expect("\(TerminalSafeText("/p\u{1b}"))" == #"/p\x1b"#)
+        // Diagnostics: only what acts on the terminal; escapes already in the prose stay single.
+        #expect(TerminalSafeText.controlsEscaped("\"a\\u{1B}\"\u{1b}\u{9b}") == #""a\u{1B}"\x1b\u{9b}"#)
     }
 
     @Test func printableTextIsUnchanged() {
