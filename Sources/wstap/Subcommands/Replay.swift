@@ -75,9 +75,13 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A capture SOURCE: a BPF filter in tcpdump syntax, applied before decoding.")
     var filter: String?
 
+    @Option(name: .long, help: KeyLogOption.helpText)
+    var keylog: String?
+
     func validate() throws {
         guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be a positive number") }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+        _ = try KeyLogOption.load(flag: keylog, announce: true)
         for value in [connectTimeout, answerTimeout, closeTimeout] where !(value >= 0 && value.isFinite) {
             throw ValidationError("timeouts must be zero or more seconds")
         }
@@ -107,6 +111,7 @@ struct ReplayCommand: AsyncParsableCommand {
         do {
             var reader = CaptureReader(filter: filter)
             reader.configuration.inspection.maxMessageBytes = maxMessageBytes
+            reader.configuration.streamLayers = KeyLogOption.streamLayers(flag: keylog)
             loaded = try RecordingLoader.load(source, reader: reader)
         } catch {
             Diagnostics.error(error.description)
