@@ -18,6 +18,12 @@ struct TLSHalfConnection {
     /// A gap left the record boundaries unknown: the next record must be found and its sequence
     /// number guessed within the resynchronisation window.
     var isResynchronizing = false
+    /// Record bytes (headers included) lost since the last record that was read whole: with the
+    /// number of records they held (known once the next record authenticates) they give the
+    /// exact plaintext size of the gap.
+    var lostBytes: UInt64 = 0
+    /// The sequence number of the first record lost in the current resynchronisation.
+    var firstLostSequence: UInt64 = 0
     /// Records of this direction are no longer followed (a record too large for the limit).
     var isAbandoned = false
 

@@ -79,11 +79,14 @@ public final class TLSStreamLayer: StreamLayer {
             break
         case .tls:
             guard !isUndecryptable else { return }
-            for index in halves.indices where !halves[index].buffer.isEmpty && halves[index].decryptor != nil {
-                // A record cut by the end of the capture: its plaintext is lost.
+            for index in halves.indices where halves[index].decryptor != nil {
+                // A record cut by the end of the capture, or lost bytes never followed by a
+                // record: at most this much plaintext is lost.
                 let side: StreamSide = index == 0 ? .initiator : .responder
-                output(.gap(side: side, byteCount: UInt64(halves[index].buffer.count), timestamp: timestamp))
+                let lost = halves[index].lostBytes + UInt64(halves[index].buffer.count)
+                if lost > 0 { output(.gap(side: side, byteCount: lost, timestamp: timestamp)) }
                 halves[index].buffer = []
+                halves[index].lostBytes = 0
             }
         }
     }
@@ -154,13 +157,17 @@ public final class TLSStreamLayer: StreamLayer {
         var start = 0
         while !isUndecryptable, !halves[index].isAbandoned {
             if halves[index].isResynchronizing {
-                guard let found = resynchronize(buffer[start...], side: side, at: timestamp, output) else {
+                guard let found = resynchronize(buffer[start...], side: side) else {
                     // Keep only what may still begin a record.
-                    start = max(start, buffer.count - TLSRecord.headerLength + 1)
+                    let kept = max(start, buffer.count - TLSRecord.headerLength + 1)
+                    halves[index].lostBytes += UInt64(kept - start)
+                    start = kept
                     break
                 }
+                halves[index].lostBytes += UInt64(found - start)
                 start = found
                 if halves[index].isResynchronizing { break }
+                reportLoss(side: side, at: timestamp, output)
                 continue
             }
             guard buffer.count - start >= TLSRecord.headerLength else { break }
@@ -183,7 +190,7 @@ public final class TLSStreamLayer: StreamLayer {
     /// Looks for the next record after lost bytes: a plausible header whose record opens with
     /// the next few sequence numbers. Returns where it starts (the resynchronisation is then
     /// over, or still pending when the record is not complete yet), nil when no header is here.
-    private func resynchronize(_ bytes: ArraySlice<UInt8>, side: StreamSide, at timestamp: Timestamp, _ output: (StreamLayerOutput) -> Void) -> Int? {
+    private func resynchronize(_ bytes: ArraySlice<UInt8>, side: StreamSide) -> Int? {
         let index = index(side)
         var position = bytes.startIndex
         while bytes.endIndex - position >= TLSRecord.headerLength {
@@ -210,7 +217,9 @@ public final class TLSStreamLayer: StreamLayer {
         return nil
     }
 
-    /// A capture gap of `count` bytes in one direction: the record it cuts is lost.
+    /// A capture gap of `count` bytes in one direction: the record it cuts is lost. A record
+    /// whose header was seen is reported at once (its plaintext size is known); bytes past it
+    /// wait until the next record authenticates, which tells how many records they held.
     private func loseBytes(_ count: UInt64, side: StreamSide, at timestamp: Timestamp, _ output: (StreamLayerOutput) -> Void) {
         let index = index(side)
         guard !isUndecryptable, !halves[index].isAbandoned else { return }
@@ -218,30 +227,47 @@ public final class TLSStreamLayer: StreamLayer {
             hasReportedRecordLoss = true
             output(.anomaly(kind: .tlsRecordLost, detail: "\(count) bytes of TLS records from the \(side == .initiator ? "client" : "server") were not captured: the records they cut are lost, the next record is looked for", timestamp: timestamp))
         }
-        var lost = count
         let buffered = halves[index].buffer
-        if halves[index].skipBytes > 0 {
+        halves[index].buffer = []
+        if halves[index].isResynchronizing {
+            halves[index].lostBytes += count + UInt64(buffered.count)
+        } else if halves[index].skipBytes > 0 {
             let covered = min(UInt64(halves[index].skipBytes), count)
             halves[index].skipBytes -= Int(covered)
-            if count > covered { halves[index].isResynchronizing = true }
-        } else if !halves[index].isResynchronizing, buffered.count >= TLSRecord.headerLength {
+            if count > covered { startResynchronizing(index, lost: count - covered) }
+        } else if buffered.count >= TLSRecord.headerLength {
             let length = Int(buffered[3]) << 8 | Int(buffered[4])
             let missing = UInt64(TLSRecord.headerLength + length - buffered.count)
-            lost += UInt64(buffered.count)
-            let next = (halves[index].decryptor?.sequenceNumber ?? 0) + 1
-            halves[index].decryptor?.skip(to: next)
+            if let decryptor = halves[index].decryptor {
+                halves[index].decryptor?.skip(to: decryptor.sequenceNumber + 1)
+                output(.gap(side: side, byteCount: UInt64(max(0, length - decryptor.overhead)), timestamp: timestamp))
+            }
             if count < missing {
                 halves[index].skipBytes = Int(missing - count)
             } else {
-                halves[index].isResynchronizing = true
+                startResynchronizing(index, lost: count - missing)
             }
         } else {
-            lost += UInt64(buffered.count)
-            halves[index].isResynchronizing = true
+            startResynchronizing(index, lost: count + UInt64(buffered.count))
         }
-        halves[index].buffer = []
-        if halves[index].decryptor != nil {
-            output(.gap(side: side, byteCount: lost, timestamp: timestamp))
-        }
+    }
+
+    private func startResynchronizing(_ index: Int, lost: UInt64) {
+        halves[index].isResynchronizing = true
+        halves[index].lostBytes = lost
+        halves[index].firstLostSequence = halves[index].decryptor?.sequenceNumber ?? 0
+    }
+
+    /// The next record authenticated after lost bytes: hand on the plaintext they held as a gap.
+    /// Each lost record cost a header and the AEAD overhead; the rest was plaintext (TLS 1.3
+    /// padding, rarely used, would make this an overcount, never an undercount of records).
+    private func reportLoss(side: StreamSide, at timestamp: Timestamp, _ output: (StreamLayerOutput) -> Void) {
+        let index = index(side)
+        defer { halves[index].lostBytes = 0 }
+        guard let decryptor = halves[index].decryptor, halves[index].lostBytes > 0 else { return }
+        let records = decryptor.sequenceNumber - halves[index].firstLostSequence
+        let framing = records * UInt64(TLSRecord.headerLength + decryptor.overhead)
+        let plaintext = halves[index].lostBytes > framing ? halves[index].lostBytes - framing : 0
+        if plaintext > 0 { output(.gap(side: side, byteCount: plaintext, timestamp: timestamp)) }
     }
 }
