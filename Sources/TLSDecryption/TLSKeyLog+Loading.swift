@@ -22,26 +22,35 @@ extension TLSKeyLog {
             throw TLSKeyLogError(description: "cannot read key log '\(path)': \(String(cString: strerror(errno)))")
         }
         defer { fclose(file) }
-        var bytes: [UInt8] = []
+        var status = stat()
+        if fstat(fileno(file), &status) == 0, Int(status.st_size) > maxFileBytes {
+            throw TLSKeyLogError(description: "key log '\(path)' is larger than \(maxFileBytes >> 20) MiB: not read")
+        }
+        var keyLog = TLSKeyLog(maxEntries: maxEntries)
         var chunk = [UInt8](repeating: 0, count: 65536)
+        var total = 0
         while true {
             let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
             if count == 0 { break }
-            guard bytes.count + count <= maxFileBytes else {
+            if total == 0 {
+                // Text has no NUL and few control characters; a pcap or a gzip file has plenty.
+                let binary = chunk[0..<min(count, 4096)].contains { $0 == 0 || ($0 < 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09) }
+                guard !binary else {
+                    throw TLSKeyLogError(description: "key log '\(path)' is binary, not an NSS key log (lines like 'CLIENT_RANDOM <hex> <hex>')")
+                }
+            }
+            total += count
+            // A pipe or a file that grows while read: the same cap, counted as it streams.
+            guard total <= maxFileBytes else {
                 throw TLSKeyLogError(description: "key log '\(path)' is larger than \(maxFileBytes >> 20) MiB: not read")
             }
-            bytes.append(contentsOf: chunk[0..<count])
+            keyLog.append(chunk[0..<count])
         }
         if ferror(file) != 0 {
             throw TLSKeyLogError(description: "cannot read key log '\(path)': read error")
         }
-        guard !bytes.isEmpty else { throw TLSKeyLogError(description: "key log '\(path)' is empty") }
-        // Text has no NUL and few control characters; a pcap or a gzip file has plenty.
-        let binary = bytes.prefix(4096).contains { $0 == 0 || ($0 < 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09) }
-        guard !binary else {
-            throw TLSKeyLogError(description: "key log '\(path)' is binary, not an NSS key log (lines like 'CLIENT_RANDOM <hex> <hex>')")
-        }
-        let keyLog = TLSKeyLog(parsing: bytes, maxEntries: maxEntries)
+        guard total > 0 else { throw TLSKeyLogError(description: "key log '\(path)' is empty") }
+        keyLog.finishParsing()
         guard !keyLog.isEmpty else {
             var message = "key log '\(path)' holds no TLS secret"
             if let first = keyLog.malformedLines.first { message += " (\(keyLog.malformedLineCount) malformed lines, first \(first))" }

@@ -46,21 +46,46 @@ public struct TLSKeyLog: Sendable {
 
     /// Parses key log text. Never fails: what cannot be used is counted.
     public init(parsing bytes: some Collection<UInt8>, maxEntries: Int = Self.defaultMaxEntries) {
-        var lineNumber = 0
-        var line: [UInt8] = []
-        line.reserveCapacity(256)
-        for byte in bytes {
-            if byte == UInt8(ascii: "\n") {
-                lineNumber += 1
-                parseLine(line[...], number: lineNumber, maxEntries: maxEntries)
+        self.maxEntries = maxEntries
+        append(bytes)
+        finishParsing()
+    }
+
+    /// An empty key log to feed with `append` (a file is parsed as it is read, never held whole).
+    init(maxEntries: Int) {
+        self.maxEntries = maxEntries
+    }
+
+    private let maxEntries: Int
+    private var lineNumber = 0
+    private var line: [UInt8] = []
+
+    /// Parses the next bytes of the text; a line cut between two calls is completed by the next.
+    mutating func append(_ bytes: some Collection<UInt8>) {
+        let chunk = Array(bytes)[...]
+        var rest = chunk
+        while let newline = rest.firstIndex(of: UInt8(ascii: "\n")) {
+            lineNumber += 1
+            if line.isEmpty {
+                parseLine(rest[rest.startIndex..<newline], number: lineNumber)
+            } else {
+                line += rest[rest.startIndex..<min(newline, rest.startIndex + max(0, Self.maxLineBytes + 1 - line.count))]
+                parseLine(line[...], number: lineNumber)
                 line.removeAll(keepingCapacity: true)
-            } else if line.count <= Self.maxLineBytes {
-                line.append(byte)
             }
+            rest = rest[(newline + 1)...]
         }
+        // Keep at most one byte past the limit: enough to know the line is too long.
+        line += rest.prefix(max(0, Self.maxLineBytes + 1 - line.count))
+    }
+
+    /// The text ended: parse a last line without a newline.
+    mutating func finishParsing() {
         if !line.isEmpty {
-            parseLine(line[...], number: lineNumber + 1, maxEntries: maxEntries)
+            lineNumber += 1
+            parseLine(line[...], number: lineNumber)
         }
+        line = []
     }
 
     /// The secrets for a connection's client random.
@@ -75,7 +100,7 @@ public struct TLSKeyLog: Sendable {
         "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0",
     ]
 
-    private mutating func parseLine(_ raw: ArraySlice<UInt8>, number: Int, maxEntries: Int) {
+    private mutating func parseLine(_ raw: ArraySlice<UInt8>, number: Int) {
         var line = raw
         while let last = line.last, last == UInt8(ascii: "\r") || last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") {
             line = line.dropLast()

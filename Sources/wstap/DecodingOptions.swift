@@ -61,7 +61,7 @@ struct DecodingOptions: ParsableArguments {
         guard maxAnomaliesPerKind > 0 else { throw ValidationError("--max-anomalies-per-kind must be positive") }
         guard maxAnomalyDetailBytes >= 64 else { throw ValidationError("--max-anomaly-detail-bytes must be at least 64") }
         guard maxFragmentLengths >= 0 else { throw ValidationError("--max-fragment-lengths must be zero or more") }
-        _ = try KeyLogOption.load(flag: keylog, announce: true)
+        try KeyLogOption.validate(flag: keylog)
     }
 
     var configuration: InspectorConfiguration {

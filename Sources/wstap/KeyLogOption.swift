@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import ArgumentParser
+import Foundation
 import TLSDecryption
 import WebSocketInspection
 
@@ -45,7 +46,29 @@ enum KeyLogOption {
     /// The stream layers of a command: TLS decryption on every connection (with no key log it
     /// still lists each TLS connection with `no_key` instead of showing nothing).
     static func streamLayers(flag: String?) -> StreamLayerFactory {
-        let keyLog = (try? load(flag: flag, announce: false)) ?? nil
+        let keyLog = cache.value(for: flag) ?? ((try? load(flag: flag, announce: false)) ?? nil)
         return .tls(TLSDecryptionConfiguration(keyLog: keyLog ?? TLSKeyLog(parsing: [UInt8]())))
+    }
+
+    /// The key log `validate` loaded, so a large file is read and parsed once per run.
+    static let cache = Cache()
+
+    final class Cache: @unchecked Sendable {
+        private let lock = NSLock()
+        private var entries: [String: TLSKeyLog] = [:]
+
+        func value(for flag: String?) -> TLSKeyLog? {
+            lock.withLock { entries[flag ?? ""] }
+        }
+
+        func store(_ keyLog: TLSKeyLog?, for flag: String?) {
+            guard let keyLog else { return }
+            lock.withLock { entries[flag ?? ""] = keyLog }
+        }
+    }
+
+    /// `load` for a command's `validate`: prints what it has to say and remembers the result.
+    static func validate(flag: String?) throws {
+        cache.store(try load(flag: flag, announce: true), for: flag)
     }
 }

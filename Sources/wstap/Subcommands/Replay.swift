@@ -81,7 +81,7 @@ struct ReplayCommand: AsyncParsableCommand {
     func validate() throws {
         guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be a positive number") }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
-        _ = try KeyLogOption.load(flag: keylog, announce: true)
+        try KeyLogOption.validate(flag: keylog)
         for value in [connectTimeout, answerTimeout, closeTimeout] where !(value >= 0 && value.isFinite) {
             throw ValidationError("timeouts must be zero or more seconds")
         }
