@@ -87,10 +87,12 @@ let package = Package(
             name: "WebSocketInspectionTests",
             dependencies: ["WebSocketInspection", "WebSocketProtocol", "PacketDecoding", "TCPReassembly", "PacketCapture", "TestSupport"]
         ),
+        .testTarget(name: "MessageDecodingTests", dependencies: ["MessageDecoding", "WebSocketProtocol"]),
+        .testTarget(name: "SessionsTests", dependencies: ["Sessions", "Inspector", "WebSocketInspection", "WebSocketProtocol", "PacketDecoding"]),
         .testTarget(name: "InspectorTests", dependencies: ["Inspector", "WebSocketInspection", "WebSocketProtocol", "MessageDecoding", "TestSupport"]),
         .testTarget(name: "TLSDecryptionTests", dependencies: ["TLSDecryption", "WebSocketInspection", "TCPReassembly", "PacketDecoding", "TestSupport"]),
         .testTarget(name: "OutputTests", dependencies: ["Output", "TestSupport"]),
-        .testTarget(name: "ConversationTests", dependencies: ["Conversation", "Sessions", "WebSocketProtocol"]),
+        .testTarget(name: "ConversationTests", dependencies: ["Conversation", "Sessions", "WebSocketProtocol", "WebSocketInspection", "Inspector"]),
         .testTarget(name: "EndToEndTests", dependencies: ["wstap", "PacketCapture", "Sessions", "Output", "WebSocketProtocol", "WebSocketInspection"]),
     ],
     swiftLanguageModes: [.v6]

@@ -113,9 +113,9 @@ public final class CaptureInspector {
         if let layer = layers.removeValue(forKey: connection) {
             layer.finish(at: timestamp) { layered($0, connection: connection) }
         }
-        guard let analyzer = analyzers.removeValue(forKey: connection) else { return }
-        analyzer.finish(reason: reason, at: timestamp) { deliver($0) }
-        // A connection that never became WebSocket has no close event to carry its summary.
+        analyzers.removeValue(forKey: connection)?.finish(reason: reason, at: timestamp) { deliver($0) }
+        // A connection that never became WebSocket (or was given up) has no close event to carry
+        // its summary; its counts are forgotten here in any case, so they cannot pile up.
         for anomaly in anomalyLimiter.finish(connection: connection, at: timestamp) { emit(.anomaly(anomaly)) }
     }
 
