@@ -48,6 +48,13 @@ public final class TLSStreamLayer: StreamLayer {
             protocols: (serverHello.selectedProtocol ?? encryptedSelectedProtocol).map { [$0] } ?? clientHello?.protocols ?? [])
     }
 
+    /// Only for a connection whose keys were found (a decrypted session).
+    public var tlsSession: TLSSessionInfo? {
+        guard !isUndecryptable, let summary else { return nil }
+        return TLSSessionInfo(version: summary.version.description, cipher: summary.cipherSuite.description,
+                              serverName: summary.serverName, protocols: summary.protocols)
+    }
+
     public func receive(_ bytes: ArraySlice<UInt8>, from side: StreamSide, at timestamp: Timestamp, _ output: (StreamLayerOutput) -> Void) {
         switch mode {
         case .passthrough:

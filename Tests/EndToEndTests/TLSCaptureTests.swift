@@ -58,6 +58,20 @@ import Testing
         #expect(expected.values.joined().contains { $0.payload.count >= 100_000 }, "a message spanning many TLS records")
         let anomalies = lines.filter { $0["event"] as? String == "anomaly" || $0["event"] as? String == "gap" }
         #expect(anomalies.isEmpty, "\(capture.name): \(anomalies)")
+        // The open event says the connection was wss:// and with what; a plain one says nothing.
+        let tlsClients = try Self.tlsClients(capture)
+        for open in lines where open["event"] as? String == "open" {
+            let tls = open["tls"] as? [String: Any]
+            if tlsClients.contains(open["client"] as? String ?? "") {
+                #expect(tls?["sni"] as? String == "localhost" && tls?["alpn"] as? String == "http/1.1", "\(open)")
+                let version = tls?["version"] as? String ?? "", cipher = tls?["cipher"] as? String ?? ""
+                #expect(version == (capture.name.hasPrefix("tls12") ? "TLS 1.2" : "TLS 1.3"), "\(open)")
+                let chacha = capture.name.contains("chacha") || capture.name.hasPrefix("mixed")  // mixed holds tls13-chacha20
+                #expect(cipher.contains(chacha ? "CHACHA20_POLY1305" : "GCM"), "\(open)")
+            } else {
+                #expect(tls == nil)
+            }
+        }
     }
 
     /// Without a key log a TLS connection is not silently dropped: it is listed once, with what
