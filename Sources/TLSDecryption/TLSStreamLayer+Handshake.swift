@@ -29,7 +29,7 @@ extension TLSStreamLayer {
             output(.data(side: side, bytes: opened.plaintext[...], timestamp: timestamp))
         case TLSRecord.handshake where isTLS13:
             for message in halves[index].handshake.append(opened.plaintext) {
-                processEncryptedHandshake(message, side: side)
+                processEncryptedHandshake(message, side: side, at: timestamp, output)
             }
         default:
             break
@@ -115,11 +115,18 @@ extension TLSStreamLayer {
             let keys = TLSKeySchedule.tls12Keys(masterSecret: master, clientRandom: clientHello.random, serverRandom: serverHello.random, cipher: cipher, hash: hash)
             halves[0].pendingKeys = keys.client
             halves[1].pendingKeys = keys.server
+            reportHTTP2IfChosen(at: timestamp, output)
         }
     }
 
+    /// WebSocket over HTTP/2 (RFC 8441) is not decoded yet: say so rather than show nothing.
+    private func reportHTTP2IfChosen(at timestamp: Timestamp, _ output: (StreamLayerOutput) -> Void) {
+        guard (serverHello?.selectedProtocol ?? encryptedSelectedProtocol) == "h2", let summary else { return }
+        output(.anomaly(kind: .http2NotDecoded, detail: "\(summary): decrypted, but the server chose HTTP/2; WebSocket over HTTP/2 (RFC 8441) is not decoded yet", timestamp: timestamp))
+    }
+
     /// TLS 1.3 handshake messages under the handshake or application keys.
-    private func processEncryptedHandshake(_ message: TLSHandshakeAssembler.Message, side: StreamSide) {
+    private func processEncryptedHandshake(_ message: TLSHandshakeAssembler.Message, side: StreamSide, at timestamp: Timestamp, _ output: (StreamLayerOutput) -> Void) {
         let index = index(side)
         guard let (cipher, hash) = serverHello?.cipherSuite.parameters else { return }
         switch message.type {
@@ -128,6 +135,7 @@ extension TLSStreamLayer {
             var reader = TLSByteReader(message.body)
             if let extensions = TLSExtensions(reader: &reader), let data = extensions[16] {
                 encryptedSelectedProtocol = TLSExtensions.protocolNames(data)?.first
+                reportHTTP2IfChosen(at: timestamp, output)
             }
         case 20 where !halves[index].hasApplicationKeys:
             // Finished: this side's next records use its application traffic secret.

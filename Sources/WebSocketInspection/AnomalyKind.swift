@@ -66,6 +66,7 @@ public struct AnomalyKind: Hashable, Comparable, Sendable, CustomStringConvertib
     public static let tlsRecordTooLarge = AnomalyKind("tls_record_too_large")
     public static let tlsMalformed = AnomalyKind("tls_malformed")
     public static let tlsRecordLost = AnomalyKind("tls_record_lost")
+    public static let http2NotDecoded = AnomalyKind("http2_not_decoded")
 
     /// Every kind, in the order of the documentation's table.
     public static let all: [AnomalyKind] = [
@@ -77,6 +78,7 @@ public struct AnomalyKind: Hashable, Comparable, Sendable, CustomStringConvertib
         .unparsedBytes, .undecodableCompressedMessage, .compressionContextLost, .pendingLimit,
         .reassemblyBufferLimit, .connectionLimit, .headTooLarge,
         .noKey, .tlsUnsupported, .tlsAuthenticationFailed, .tlsRecordTooLarge, .tlsMalformed, .tlsRecordLost,
+        .http2NotDecoded,
     ]
 
     /// The kind with this name, nil for a name no kind has.

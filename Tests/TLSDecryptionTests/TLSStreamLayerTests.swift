@@ -113,3 +113,22 @@ struct TLSStreamLayerTests {
         #expect(collector.details.first?.contains("SNI example.com") == true)
     }
 }
+
+extension TLSStreamLayerTests {
+    /// A TLS 1.2 server that chose ALPN h2: decryptable, but WebSocket over HTTP/2 is not decoded
+    /// yet, and the user is told so instead of seeing nothing.
+    @Test func http2IsSaidNotSilent() {
+        let keyLog = TLSKeyLog(parsing: Array("CLIENT_RANDOM \(String(repeating: "42", count: 32)) \(String(repeating: "07", count: 48))\n".utf8))
+        let layer = Self.layer(keyLog: keyLog)
+        let collector = Collector()
+        let clientHello: [UInt8] = [0x01, 0x00, 0x00, UInt8(TLSHelloTests.clientHelloBody.count)] + TLSHelloTests.clientHelloBody
+        var serverBody: [UInt8] = [0x03, 0x03] + Array(repeating: 0x24, count: 32) + TLSHelloTests.vector8([]) + [0xC0, 0x2F, 0x00]
+        serverBody += TLSHelloTests.vector16(TLSHelloTests.extension(16, TLSHelloTests.vector16(TLSHelloTests.vector8(Array("h2".utf8)))))
+        let serverHello: [UInt8] = [0x02, 0x00, 0x00, UInt8(serverBody.count)] + serverBody
+        layer.receive(([0x16, 0x03, 0x01, 0x00, UInt8(clientHello.count)] + clientHello)[...], from: .initiator, at: .zero) { collector($0) }
+        layer.receive(([0x16, 0x03, 0x03, 0x00, UInt8(serverHello.count)] + serverHello)[...], from: .responder, at: .zero) { collector($0) }
+        #expect(collector.anomalies == [.http2NotDecoded])
+        #expect(collector.details.first?.contains("RFC 8441") == true)
+        #expect(layer.tlsSession?.protocols == ["h2"])
+    }
+}
