@@ -47,4 +47,19 @@ struct TLSKeyLogEnvironmentTests {
         // The plain connection in the same capture decodes as always.
         #expect(result.stdout.contains("\"event\":\"message\""))
     }
+
+    /// Malformed lines cost nothing but a warning that names them: the good lines still decrypt.
+    @Test func malformedLinesAreOneWarningWithTheirNumbers() throws {
+        let good = try String(contentsOfFile: Self.folder.appendingPathComponent("tls12-aes128gcm.keylog").path, encoding: .utf8)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("wstap-malformed-\(getpid()).keylog").path
+        try ("CLIENT_RANDOM zz\n\n# fine\n" + good + "CLIENT_RANDOM \(String(repeating: "ab", count: 32)) 00\n").write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try WSTapRunner.run(["read", "--format", "jsonl", "--keylog", path, Self.folder.appendingPathComponent("tls12-aes128gcm.pcap").path])
+        #expect(result.status == 0)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(result.stderr)")
+        #expect(lines.first?.hasPrefix("wstap: warning: key log: 2 malformed lines skipped: line 1: ") == true, "\(result.stderr)")
+        #expect(result.stderr.contains("; line \(good.split(separator: "\n").count + 4): "), "\(result.stderr)")
+        #expect(result.stdoutText.components(separatedBy: "\"event\":\"message\"").count - 1 == 12)
+    }
 }
