@@ -5,6 +5,7 @@ import Testing
 @testable import WebSocketInspection
 import PacketDecoding
 import Sessions
+import TCPReassembly
 import WebSocketProtocol
 
 /// `TerminalSafeText` (issue #17, class 3) and the text formatters that use it: nothing that acts on
