@@ -133,7 +133,7 @@ struct ServedClient: Sendable {
                 } catch is WriteStalled {
                     report.failure = .cutOff("the client did not read for \(stall) s (--max-write-stall)")
                 } catch {
-                    if await !inbox.ended { report.notes.append("sending ended: \(ConnectionReplayer.describe(error))") }
+                    if !(await inbox.ended) { report.notes.append("sending ended: \(ConnectionReplayer.describe(error))") }
                 }
                 raw.close(promise: nil)
                 return report
@@ -148,8 +148,8 @@ struct ServedClient: Sendable {
                             break
                         }
                         await inbox.receive(bytes)
-                        if let (kind, detail) = await inbox.firstAnomalyByKind.min(by: { $0.key < $1.key }) {
-                            cutOff = "\(kind): \(detail)"
+                        if let first = await inbox.firstAnomalyByKind.min(by: { $0.key < $1.key }) {
+                            cutOff = "\(first.key): \(first.value)"
                             break
                         }
                     }

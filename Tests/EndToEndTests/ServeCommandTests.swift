@@ -14,8 +14,9 @@ import Testing
 
         init(_ capture: String, _ extra: [String] = []) throws {
             try TestPeers.require()
-            process = try BackgroundProcess(
+            let process = try BackgroundProcess(
                 executable: try WSTapRunner.binary(), arguments: ["serve", WSTapRunner.capturesFolder.appendingPathComponent(capture).path] + extra)
+            self.process = process
             let started = process.wait(timeout: 30) { process.stderr.contains("serving ") || !process.isRunning }
             let line = process.stderr.split(separator: "\n").first { $0.contains("serving ") }.map(String.init) ?? ""
             guard started, let range = line.range(of: "ws://") else { throw ServeError.didNotStart(process.stderr) }

@@ -76,10 +76,46 @@ import Testing
         #expect(report.contains("cut off: message_too_large"), "\(report)")
     }
 
-    @Test func aClientThatNeverReadsNeverHoldsUpTheOthers() throws {
-        let (_, report, _, status) = try Self.serveAlongside(
-            "never-read", serveFlags: ["--answer-timeout", "0.3", "--close-timeout", "0.3"], hostileFlags: ["--seconds", "8"])
-        #expect(report.contains("served 2 client(s)"), "\(report)")
-        #expect(status == 1, "the silent client's recorded messages are missing")
+    /// A recording whose server pushes 16 MiB at once (a session file written here): a client
+    /// that never reads fills its socket buffers, the write stalls, and after `--max-write-stall`
+    /// the client is cut off — while a real client on the same server is served in full.
+    @Test func aClientThatNeverReadsIsCutOffAfterTheWriteStall() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("wstap-serve-stall-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let payload = Data(repeating: 0x5a, count: 1 << 20).base64EncodedString()
+        let pushes = (0..<16).map { _ in #"{"from":"server","opcode":"binary","time":1000,"payload":"\#(payload)","fragmentLengths":[],"compressed":false,"decompressed":false,"incomplete":false}"# }
+        let session = #"{"format":"wstap-session","version":1,"connections":[{"id":1,"client":"127.0.0.1:1","server":"127.0.0.1:2","start":1000,"#
+            + #""request":{"method":"GET","target":"/big","version":"HTTP/1.1","headers":[]},"extensions":[],"messages":["#
+            + pushes.joined(separator: ",") + "]}]}"
+        let file = folder.appendingPathComponent("big.json")
+        try Data(session.utf8).write(to: file)
+        try TestPeers.require()
+        let server = try BackgroundProcess(
+            executable: try WSTapRunner.binary(), arguments: ["serve", file.path, "--max-clients", "2", "--max-write-stall", "1", "--close-timeout", "0.2"])
+        #expect(server.wait(timeout: 30) { server.stderr.contains("serving ") || !server.isRunning }, "\(server.stderr)")
+        let line = server.stderr.split(separator: "\n").first { $0.contains("serving ") } ?? ""
+        let port = Int(line.split(separator: ":").last?.prefix { $0.isNumber } ?? "") ?? 0
+        let attacker = try Self.hostile("never-read", port: port, path: "/big", ["--seconds", "20"])
+        // A real reader on the same server gets all 16 MiB meanwhile.
+        let reader = try BackgroundProcess(
+            executable: URL(fileURLWithPath: "/usr/bin/env"),
+            arguments: ["python3", "-c", """
+                import asyncio, sys
+                from websockets.asyncio.client import connect
+                async def main():
+                    async with connect(sys.argv[1], max_size=None, compression=None) as ws:
+                        total = 0
+                        for _ in range(16):
+                            total += len(await asyncio.wait_for(ws.recv(), 30))
+                        print(total)
+                asyncio.run(main())
+                """, "ws://127.0.0.1:\(port)/big"])
+        #expect(reader.waitForExit(timeout: 60))
+        #expect(reader.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) == String(16 << 20), "\(reader.stderr)")
+        #expect(server.waitForExit(timeout: 30), "the stalled client is cut off, so serve ends")
+        #expect(server.stdoutText.contains("error: cut off: the client did not read for 1.0 s (--max-write-stall)"), "\(server.stdoutText)")
+        #expect(server.status == 1)
+        _ = Self.result(attacker)
     }
 }

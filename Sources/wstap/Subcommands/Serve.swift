@@ -115,10 +115,12 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let (host, port) = try listenAddress()
         var patterns: [JSONPathPattern] = []
-        do {
-            for text in ignore { patterns.append(try JSONPathPattern(text)) }
-        } catch {
-            throw ValidationError("--ignore: \(error.description)")
+        for text in ignore {
+            do {
+                patterns.append(try JSONPathPattern(text))
+            } catch {
+                throw ValidationError("--ignore: \(String(describing: error))")
+            }
         }
         let loaded: RecordingLoader.Loaded
         do {
@@ -176,7 +178,7 @@ struct Serve: AsyncParsableCommand {
                 }
             }
         } catch {
-            Diagnostics.error(error.description)
+            Diagnostics.error(String(describing: error))
             throw ExitCode(2)
         }
         printer.print(formatter.servedSummary(outcome.reports, refused: outcome.refused))
