@@ -67,18 +67,32 @@ import Testing
         }
     }
 
+    /// The close code of the recorded server close frame.
+    static func serverCloseCode(_ truth: String) throws -> Int? {
+        let text = try String(contentsOf: WSTapRunner.capturesFolder.appendingPathComponent(truth), encoding: .utf8)
+        for line in text.split(separator: "\n") {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
+            guard object["from"] as? String == "server", object["opcode"] as? String == "close" else { continue }
+            let payload = [UInt8](Data(base64Encoded: object["data_b64"] as? String ?? "") ?? Data())
+            return payload.count >= 2 ? Int(payload[0]) << 8 | Int(payload[1]) : nil
+        }
+        return nil
+    }
+
     @Test(arguments: [("replay-echo.pcap", "replay-echo.truth.jsonl"), ("deflate-fragmented.pcap", "deflate-fragmented.truth.jsonl")])
     func aRealClientGetsTheRecordedServerStreamByteForByte(_ capture: String, _ truth: String) throws {
         let server = try Server(capture, ["--max-clients", "1", "--format", "jsonl"])
         let path = try #require(server.paths.first)
-        let run = try Self.client(server.url + path, truth: truth)
+        let subprotocol = capture == "replay-echo.pcap" ? ["--subprotocol", "chat.v1"] : []
+        let run = try Self.client(server.url + path, truth: truth, subprotocol)
         #expect(server.process.waitForExit(timeout: 30))
         let expected = try Self.serverTruth(truth)
         #expect(run.status == 0, "\(run.log)")
         #expect(run.received.count == expected.count)
         #expect(run.received.map(\.opcode) == expected.map(\.opcode))
         #expect(run.received.map(\.payload) == expected.map(\.payload), "byte for byte")
-        #expect(run.closeCode == 1000)
+        #expect(run.closeCode == (try Self.serverCloseCode(truth)), "the recorded close code")
+        if capture == "replay-echo.pcap" { #expect(run.log.first?["subprotocol"] as? String == "chat.v1") }
         if capture.hasPrefix("deflate") {
             #expect((run.log.first?["extensions"] as? String)?.contains("permessage-deflate") == true)
         }
