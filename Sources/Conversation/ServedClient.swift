@@ -27,6 +27,11 @@ struct ServedClient: Sendable {
 
     struct WriteStalled: Error {}
 
+    /// How long a cut-off client's further bytes are read and dropped before the connection is
+    /// closed (1 s): long enough for the close frame to reach a client still sending, short
+    /// enough that a client which never stops cannot hold its slot.
+    static let cutOffLingerSeconds: Double = 1
+
     var peer: String {
         guard let address = channel.channel.remoteAddress, let ip = address.ipAddress, let port = address.port else { return "?" }
         return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
@@ -124,6 +129,7 @@ struct ServedClient: Sendable {
             }
         }
         let opening = report
+        let cutting = CutOffFlag()
         var cutOff: String?
         report = try await withThrowingTaskGroup(of: ConnectionReport.self) { tasks in
             tasks.addTask {
@@ -135,7 +141,8 @@ struct ServedClient: Sendable {
                 } catch {
                     if !(await inbox.ended) { report.notes.append("sending ended: \(ConnectionReplayer.describe(error))") }
                 }
-                raw.close(promise: nil)
+                // A cut-off closes the connection itself, after its close frame and linger.
+                if !(await cutting.isSet) { raw.close(promise: nil) }
                 return report
             }
             var watch = ClientFrameWatch(maxMessageBytes: configuration.playback.maxMessageBytes)
@@ -155,14 +162,24 @@ struct ServedClient: Sendable {
                     }
                     next = try await iterator.next().map { Array($0.readableBytesView) }
                 }
-                await inbox.end(error: nil)
             } catch {
                 await inbox.end(error: ConnectionReplayer.describe(error))
             }
+            if cutOff != nil { await cutting.set() }
+            await inbox.end(error: nil)
             if let cutOff {
-                // 1002 protocol error (1009 for a message too big), then the TCP connection goes.
+                // 1002 protocol error (1009 for a message too big), then the TCP connection goes —
+                // after reading (and dropping) what the client still sends for at most
+                // `cutOffLingerSeconds`: closing a socket with unread bytes resets it, and the
+                // client would lose the close frame that says why.
                 let code: UInt16 = cutOff.contains("--max-message-bytes") ? 1009 : 1002
                 try? await outbound.write(ByteBuffer(bytes: [0x88, 0x02, UInt8(code >> 8), UInt8(code & 0xff)]))
+                let linger = Task {
+                    try await ConversationClock.sleep(seconds: Self.cutOffLingerSeconds)
+                    raw.close(promise: nil)
+                }
+                while (try? await iterator.next()) ?? nil != nil {}
+                linger.cancel()
                 raw.close(promise: nil)
             }
             var played = try await tasks.next() ?? opening
@@ -173,4 +190,10 @@ struct ServedClient: Sendable {
         report.durationSeconds = Date().timeIntervalSince(started)
         return .played(report)
     }
+}
+
+/// Set when the reading side cuts a client off, so the sending side leaves the closing to it.
+private actor CutOffFlag {
+    private(set) var isSet = false
+    func set() { isSet = true }
 }

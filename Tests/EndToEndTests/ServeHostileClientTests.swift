@@ -95,8 +95,10 @@ import Testing
             executable: try WSTapRunner.binary(), arguments: ["serve", file.path, "--max-clients", "2", "--max-write-stall", "1", "--close-timeout", "0.2"])
         #expect(server.wait(timeout: 30) { server.stderr.contains("serving ") || !server.isRunning }, "\(server.stderr)")
         let line = server.stderr.split(separator: "\n").first { $0.contains("serving ") } ?? ""
-        let port = Int(line.split(separator: ":").last?.prefix { $0.isNumber } ?? "") ?? 0
-        let attacker = try Self.hostile("never-read", port: port, path: "/big", ["--seconds", "20"])
+        let url = line.split(separator: " ").first { $0.hasPrefix("ws://") } ?? ""
+        let port = Int(url.split(separator: ":").last ?? "") ?? 0
+        #expect(port > 0, "\(line)")
+        let attacker = try Self.hostile("never-read", port: port, path: "/big", ["--seconds", "6"])
         // A real reader on the same server gets all 16 MiB meanwhile.
         let reader = try BackgroundProcess(
             executable: URL(fileURLWithPath: "/usr/bin/env"),
