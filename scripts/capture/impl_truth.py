@@ -1,0 +1,45 @@
+"""impl_truth.py — the conversation and truth log shared by the implementation peers of
+scripts/capture/implementations.py (the Node peer, impl_node.js, follows the same plan).
+
+Truth line (one per message, written by its sender before sending):
+  {"client": "IP:PORT", "server": "IP:PORT", "from": "client"|"server", "opcode": ...,
+   "length": N, "data_b64": ... (payloads up to 4 KiB) | "sha256": ... (larger ones),
+   "compressed": bool, "fragments": n, "auto": bool, ["code", "reason"], "ts", "logged_by"}
+`compressed` messages are always sent without context takeover here.
+"""
+
+import base64
+import hashlib
+import json
+import os
+import time
+
+ROUNDS = 12
+#: round -> size of a binary message sent before that round's text (64-bit lengths).
+BIG = {"client": {3: 66000, 8: 90000}, "server": {5: 150000, 10: 70000}}
+
+
+def payload(size, compressible):
+    data = bytearray(os.urandom(size))
+    if compressible:
+        for i in range(size):
+            data[i] &= 0x0F
+    return bytes(data)
+
+
+class Truth:
+    def __init__(self, path, implementation):
+        self.fh = open(path, "a", buffering=1)
+        self.implementation = implementation
+
+    def log(self, client, server, sender, opcode, data, compressed, auto=False, code=None, reason=None, fragments=1):
+        line = {"client": client, "server": server, "from": sender, "opcode": opcode, "length": len(data),
+                "compressed": compressed, "fragments": fragments, "auto": auto, "ts": time.time(),
+                "logged_by": f"{self.implementation}-{sender}"}
+        if len(data) <= 4096:
+            line["data_b64"] = base64.b64encode(data).decode()
+        else:
+            line["sha256"] = hashlib.sha256(data).hexdigest()
+        if code is not None:
+            line["code"], line["reason"] = code, reason
+        self.fh.write(json.dumps(line, ensure_ascii=False) + "\n")
