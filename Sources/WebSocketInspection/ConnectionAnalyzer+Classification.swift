@@ -49,7 +49,22 @@ extension ConnectionAnalyzer {
         let startCaptured = info.sawSYN && !lostData
         if configuration.detectMidstream && !startCaptured && detectFrames(isFinal: isFinal, emit) { return }
         let held = pending.map(\.count).max() ?? 0
-        if isFinal || held > Self.maxClassificationBytes { giveUp() }
+        // A connection picked up mid-stream may open inside a long frame (a 64-bit length): its
+        // first boundary can be more than `maxClassificationBytes` in. Keep looking, within
+        // `maxPendingBytes` per side, rather than drop the connection silently.
+        let midstream = configuration.detectMidstream && !startCaptured
+        if isFinal || (held > Self.maxClassificationBytes && !midstream) { giveUp() }
+    }
+
+    /// Reports a connection picked up without its handshake in which no direction proved a frame
+    /// chain, so that it is never dropped silently.
+    func reportIfUndecoded(at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+        guard let websocketInfo, !websocketInfo.handshake, !decoders.contains(where: \.hasProvenFrames) else { return }
+        let fromClient = decoders[Int(WebSocketDirection.clientToServer.rawValue)].receivedBytes
+        let fromServer = decoders[Int(WebSocketDirection.serverToClient.rawValue)].receivedBytes
+        emit(.anomaly(InspectorAnomaly(
+            connection: info.id, timestamp: timestamp, direction: nil, kind: .undecodedConnection,
+            detail: "no frame chain could be proven in \(fromClient) bytes from the client side and \(fromServer) bytes from the server side (as guessed); nothing of them is shown")))
     }
 
     /// Looks for WebSocket frames in either side's held bytes; true when it switched to WebSocket.
@@ -57,11 +72,20 @@ extension ConnectionAnalyzer {
         let scanner = FrameBoundaryScanner(
             expectMasked: nil, allowCompression: true,
             maxPlausibleFrameLength: UInt64(max(configuration.maxMessageBytes, 1 << 24)))
+        // Evidence from both sides: a boundary at the start of the held bytes (where a TCP segment,
+        // and so usually a frame, starts) and a longer chain weigh more than one found inside a
+        // payload; the masking of the best one names the client.
+        var best: (side: StreamSide, chained: Int, masked: Bool, score: Int)?
         for side in [StreamSide.initiator, .responder] {
             let bytes = pending[Int(side.rawValue)].bytes
             guard !bytes.isEmpty else { continue }
             let result = bytes.withUnsafeBytes { scanner.scan($0, isFinal: isFinal) }
-            guard case .boundary(_, let chained, let masked) = result else { continue }
+            guard case .boundary(let offset, let chained, let masked) = result else { continue }
+            let score = chained + (offset == 0 ? 2 : 0)
+            if best == nil || score > best!.score { best = (side, chained, masked, score) }
+        }
+        if let best {
+            let side = best.side, chained = best.chained, masked = best.masked
             // Clients must mask and servers must not (RFC 6455 §5.1): masking names the sender.
             clientSide = masked ? side : Self.other(side)
             guard let clientSide else { return false }

@@ -103,6 +103,7 @@ public final class ConnectionAnalyzer {
         if mode == .undecided { classify(isFinal: true, at: timestamp, emit) }
         guard mode == .websocket, let websocketInfo else { return }
         for index in decoders.indices { decoders[index].finish(at: timestamp, emit) }
+        reportIfUndecoded(at: timestamp, emit)
         emit(.close(ConnectionClose(
             connection: websocketInfo.connection, timestamp: timestamp, reason: reason,
             messagesFromClient: decoders[0].messageCount, messagesFromServer: decoders[1].messageCount)))

@@ -16,17 +16,17 @@ public struct WebSocketStreamDecoder {
     let configuration: InspectionConfiguration
     /// Whether permessage-deflate was negotiated for the connection (RSV1 then means "compressed").
     let compressionNegotiated: Bool
-    private var compression: CompressionContext?
+    var compression: CompressionContext?
 
     var parser = WebSocketFrameParser()
     private var assembler: WebSocketMessageAssembler
-    private var frame: WebSocketFrameHeader?
+    var frame: WebSocketFrameHeader?
     /// The payload of the current control frame (data frames go straight to the assembler).
-    private var controlPayload: [UInt8] = []
-    private var frameMissingBytes: UInt64 = 0
+    var controlPayload: [UInt8] = []
+    var frameMissingBytes: UInt64 = 0
     /// Payload bytes of the current frame that arrived. Data frames go straight into the message
     /// buffer (and past the cap, nowhere), so no buffer's size can tell how many came.
-    private var frameReceivedBytes: UInt64 = 0
+    var frameReceivedBytes: UInt64 = 0
 
     /// Looking for a frame boundary after lost framing; holds bytes while scanning.
     var resynchronizing = false
@@ -39,8 +39,31 @@ public struct WebSocketStreamDecoder {
 
     /// Kinds reported once per direction, so that a misbehaving peer does not flood the output.
     var reportedOnce: Set<AnomalyKind> = []
-    private var sawClose = false
-    public private(set) var messageCount = 0
+    var sawClose = false
+    public internal(set) var messageCount = 0
+
+    // Proving heuristic boundaries (WebSocketStreamDecoder+Probation.swift).
+    /// The stream was known to start at a frame boundary (its handshake was captured).
+    let startedAtFrameBoundary: Bool
+    /// A boundary of this direction was found by the heuristics at least once: hard contradictions
+    /// then mean the lock was wrong, not that the peer misbehaves.
+    var lockedHeuristically = false
+    /// The chain after the last heuristic boundary, while it is not proven yet.
+    var probation: ChainProbation?
+    /// Set by a check when the chain on probation contradicts itself; acted on between events.
+    var chainBroken: String?
+    /// Set when a proven heuristic lock meets a frame no sender would send.
+    var lockLost: String?
+    /// Chains proven and rejected so far.
+    public internal(set) var provenChains = 0
+    public internal(set) var rejectedChains = 0
+    /// Bytes received in this direction (for `undecoded_connection`).
+    public private(set) var receivedBytes: UInt64 = 0
+
+    /// Whether anything decoded in this direction can be shown: its start was known, or a chain
+    /// after a heuristic boundary was proven.
+    public var hasProvenFrames: Bool { startedAtFrameBoundary || provenChains > 0 }
+    var isAssemblingMessage: Bool { assembler.isAssembling }
 
     public init(
         connection: Int, direction: WebSocketDirection, configuration: InspectionConfiguration,
@@ -56,17 +79,21 @@ public struct WebSocketStreamDecoder {
         assembler = WebSocketMessageAssembler(configuration: configuration)
         resynchronizing = !startsAtFrameBoundary
         atStreamStart = !startsAtFrameBoundary
+        startedAtFrameBoundary = startsAtFrameBoundary
     }
 
     /// Feeds in-order bytes of this direction.
     public mutating func receive(_ bytes: ArraySlice<UInt8>, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
         lastTimestamp = timestamp
+        receivedBytes += UInt64(bytes.count)
         if resynchronizing {
             scanBuffer.append(bytes, at: timestamp)
             resynchronize(isFinal: false, emit)
             return
         }
         parseFrames(bytes, at: timestamp, emit)
+        // A rejected chain or a lost lock left bytes to search again.
+        if resynchronizing && !scanBuffer.isEmpty { resynchronize(isFinal: false, emit) }
     }
 
     /// Accounts for `count` bytes lost in this direction (a TCP gap).
@@ -82,8 +109,15 @@ public struct WebSocketStreamDecoder {
         }
         if parser.skip(count) == .insidePayload {
             frameMissingBytes += count
+            // The bytes since the boundary are no longer contiguous: a rejection cannot rescan them.
+            if probation != nil {
+                probation!.rawComplete = false
+                probation!.raw.removeAll()
+            }
             return
         }
+        // An unproven chain cut by the gap is dropped, never shown.
+        _ = discardChain()
         abandonPartialMessage(at: timestamp, emit)
         var reported: [(AnomalyKind, String)] = []
         compression?.loseContext { reported.append(($0, $1)) }
@@ -97,6 +131,20 @@ public struct WebSocketStreamDecoder {
     /// The stream ended: report what is left unfinished.
     public mutating func finish(at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
         if resynchronizing && (!scanBuffer.isEmpty || resynchronizationSkipped > 0) { resynchronize(isFinal: true, emit) }
+        if let chain = probation {
+            // A chain that ends exactly at the end of the stream is proven when every byte of the
+            // stream is in its frames, or when it has at least two: one frame that happens to end
+            // at the last byte after skipped garbage is too likely by chance (~10 % of random tails).
+            let endsAtFrame = parser.isAtFrameBoundary && chainBroken == nil
+            if endsAtFrame && (chain.consistentFrames >= Self.minFramesEndingTheStream
+                || (chain.consistentFrames > 0 && chain.skippedBefore == 0)) {
+                endProbation(emit)
+            } else {
+                let frames = chain.consistentFrames
+                let covered = discardChain()
+                anomaly(.unparsedBytes, "\(covered) bytes after a possible frame boundary hold no proven frame chain (\(frames) consistent frame(s) before the stream ended); nothing of them is shown", at: timestamp, emit)
+            }
+        }
         if let frame = parser.currentFrame {
             let accounted = frameReceivedBytes + frameMissingBytes
             let missing = frame.payloadLength > accounted ? frame.payloadLength - accounted : 0
@@ -111,8 +159,32 @@ public struct WebSocketStreamDecoder {
     // MARK: - Frames
 
     mutating func parseFrames(_ bytes: ArraySlice<UInt8>, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+        holdRawForProbation(bytes, at: timestamp)
         var rest = bytes
         while let event = parser.next(&rest) {
+            if probation != nil {
+                var produced: [InspectorEvent] = []
+                handle(event, at: timestamp) { produced.append($0) }
+                holdProbationEvents(produced)
+            } else {
+                handle(event, at: timestamp, emit)
+            }
+            if chainBroken != nil {
+                chainBroken = nil
+                rejectChain(rest: rest, at: timestamp)
+                return
+            }
+            if let reason = lockLost {
+                lockLost = nil
+                loseLock(reason, rest: rest, at: timestamp, emit)
+                return
+            }
+            if resynchronizing { return }
+            endProbationIfProven(emit)
+        }
+    }
+
+    private mutating func handle(_ event: WebSocketFrameParser.Event, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
             switch event {
             case .frameStart(let header):
                 frameStarted(header, at: timestamp, emit)
@@ -126,12 +198,18 @@ public struct WebSocketStreamDecoder {
                 frame = nil
                 resynchronizing = true
                 scanBuffer.removeAll()
-                return
             }
-        }
     }
 
     private mutating func frameStarted(_ header: WebSocketFrameHeader, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+        if probation != nil, let reason = chainContradiction(header) {
+            chainBroken = reason
+            return
+        }
+        if probation == nil && lockedHeuristically, let reason = hardContradiction(header) {
+            lockLost = reason
+            return
+        }
         frame = header
         controlPayload.removeAll(keepingCapacity: true)
         frameMissingBytes = 0
@@ -197,6 +275,7 @@ public struct WebSocketStreamDecoder {
 
     private mutating func frameEnded(_ header: WebSocketFrameHeader, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
         frame = nil
+        if probation != nil { probation!.consistentFrames += 1 }
         if header.opcode.isControl {
             emitControl(header, at: timestamp, emit)
             return
@@ -204,6 +283,22 @@ public struct WebSocketStreamDecoder {
         let missing = frameMissingBytes
         frameMissingBytes = 0
         if let complete = assembler.endFrame(header, missingBytes: missing) { emitData(complete, at: timestamp, emit) }
+    }
+
+    /// Forgets the frame and message in progress and declares the parser at a boundary.
+    mutating func resetFraming() {
+        _ = assembler.abandon()
+        frame = nil
+        controlPayload.removeAll(keepingCapacity: true)
+        frameMissingBytes = 0
+        frameReceivedBytes = 0
+        parser.resynchronize()
+    }
+
+    /// "; a partial MESSAGE of N bytes was dropped" when a message is in progress, else "".
+    func abandonedMessageDescription() -> String {
+        guard let partial = assembler.message else { return "" }
+        return "; a partial \(partial.opcode) message of \(partial.length) bytes was dropped"
     }
 
     // MARK: - Messages
