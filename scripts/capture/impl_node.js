@@ -15,13 +15,18 @@ const BIG = { client: { 3: 66000, 8: 90000 }, server: { 5: 150000, 10: 70000 } }
 
 function endpoint(addr, p) { return `${addr.replace('::ffff:', '')}:${p}`; }
 function log(ws, from, opcode, data, compressed, extra = {}) {
-  const line = { client: ws._truthClient, server: ws._truthServer, from, opcode, compressed,
+  const line = { client: ws._truthClient, server: ws._truthServer, from, opcode, compressed, context_takeover: false,
     length: data.length, fragments: extra.fragments || 1, auto: !!extra.auto, ts: Date.now() / 1000,
     logged_by: `node-ws-${from}` };
   if (data.length <= 4096) line.data_b64 = Buffer.from(data).toString('base64');
-  else line.sha256 = crypto.createHash('sha256').update(data).digest('hex');
+  else line.fnv1a64 = fnv1a64(data);
   if (extra.code !== undefined) { line.code = extra.code; line.reason = extra.reason; }
   fs.writeSync(out, JSON.stringify(line) + '\n');
+}
+function fnv1a64(data) {
+  let value = 0xcbf29ce484222325n;
+  for (const byte of data) value = ((value ^ BigInt(byte)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return value.toString(16).padStart(16, '0');
 }
 function payload(size, compressible) {
   const b = crypto.randomBytes(size);
