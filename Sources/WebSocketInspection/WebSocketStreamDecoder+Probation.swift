@@ -15,6 +15,44 @@ extension WebSocketStreamDecoder {
     /// per-direction rule (masking, opcodes, RSV, fragmentation, close) are very unlikely by chance;
     /// fewer let garbage through in multi-megabyte payloads, more delay short conversations.
     static let minProvenFrames = 4
+    /// Evidence, in bits, that proves a chain together with `minProvenFrames`: about how unlikely
+    /// the chain's headers are in random bytes. Four small binary or control frames give only ~24
+    /// bits, and such chains turned up by chance in a few hundred KB of compressed payload (cut
+    /// tests of real captures); 48 bits keeps the chance of a false proof below one in 2⁴⁸ per
+    /// candidate boundary, while real traffic (frames that start TCP segments, text, 16- and
+    /// 64-bit lengths) reaches it in 2–4 frames, or 8 small frames packed in one segment.
+    static let minProvenEvidenceBits = 48
+    /// Bits one frame header gives: its first byte is one of ~8 of 256 values a data or control
+    /// frame can start with, and the mask bit matches the sender's role.
+    static let headerEvidenceBits = 6
+    /// Extra bits for a 16-bit length (byte 1 is exactly 126 and the length is ≥ 126).
+    static let extendedLengthEvidenceBits = 7
+    /// Extra bits for a 64-bit length (byte 1 is 127, then at least five zero bytes).
+    static let longLengthEvidenceBits = 40
+    /// Extra bits for a frame that starts exactly where a TCP segment starts (1 offset in ~1448 by
+    /// chance; most real frames do, since senders write a message at a time).
+    static let segmentAlignmentEvidenceBits = 10
+    /// At most this many extra bits for an unfragmented uncompressed text frame, whose payload must
+    /// be UTF-8 (random bytes are about one bit per byte less likely to be).
+    static let maxTextEvidenceBits = 16
+
+    /// Extra bits for a close frame with a code that may be sent (~2,000 of 65,536 values).
+    static let closeEvidenceBits = 5
+
+    /// Counts the frame that just ended as consistent (its checks passed) with its evidence.
+    mutating func countConsistentFrame() {
+        guard probation != nil else { return }
+        probation!.consistentFrames += 1
+        probation!.evidenceBits += probation!.frameEvidenceBits
+        if probation!.leadEvidenceBits == nil { probation!.leadEvidenceBits = probation!.frameEvidenceBits }
+    }
+
+    /// Evidence the first frame of a chain after skipped bytes needs on its own (when it does not
+    /// start a TCP segment): a small binary or control frame (6 bits) is too often a chance header
+    /// that ends right where a real chain starts; the chain is then searched again from the next
+    /// byte, which finds the real chain without it.
+    static let minLeadEvidenceBits = 12
+
     /// Consistent frames that prove a chain ending exactly at the end of the stream after skipped
     /// bytes. Two frames chained to the last byte by chance happen in ~0.25 % of random tails;
     /// one frame in ~10 %.
@@ -39,8 +77,24 @@ extension WebSocketStreamDecoder {
         /// Bytes given to the parser since the boundary (kept or not).
         var bytesSinceBoundary = 0
         var consistentFrames = 0
+        /// Evidence of the consistent frames, and of the frame in progress (added when it ends).
+        var evidenceBits = 0
+        var frameEvidenceBits = 0
+        /// The chain's last frame is a close with a valid code and a UTF-8 reason.
+        var endsWithClose = false
         /// Bytes skipped before the boundary (reported in `resynchronized` once proven).
         let skippedBefore: Int
+        /// The boundary is the first byte of a TCP segment.
+        let leadAligned: Bool
+        /// Evidence of the chain's first frame alone, once it ended.
+        var leadEvidenceBits: Int?
+
+        /// Whether the first frame is more than a chance header right before a real chain: a
+        /// garbage "frame" that happens to end where a real frame starts passes every check of the
+        /// frames after it (seen in cut tests: a 37-byte "ping" ahead of a real 90 KB binary).
+        var leadIsStrong: Bool {
+            skippedBefore == 0 || leadAligned || (leadEvidenceBits ?? 0) >= WebSocketStreamDecoder.minLeadEvidenceBits
+        }
         let sawClose: Bool
         let messageCount: Int
         let reportedOnce: Set<AnomalyKind>
@@ -53,10 +107,11 @@ extension WebSocketStreamDecoder {
         .invalidUTF8, .invalidCloseCode, .invalidClosePayload, .dataAfterClose, .invalidFrameHeader,
     ]
 
-    mutating func startProbation(skippedBefore: Int, at timestamp: Timestamp) {
+    mutating func startProbation(skippedBefore: Int, leadAligned: Bool, at timestamp: Timestamp) {
         lockedHeuristically = true
         var chain = ChainProbation(
-            skippedBefore: skippedBefore, sawClose: sawClose, messageCount: messageCount, reportedOnce: reportedOnce)
+            skippedBefore: skippedBefore, leadAligned: leadAligned, sawClose: sawClose, messageCount: messageCount,
+            reportedOnce: reportedOnce)
         if skippedBefore > 0 {
             chain.heldEvents.append(.anomaly(InspectorAnomaly(
                 connection: connection, timestamp: timestamp, direction: direction, kind: .resynchronized,
@@ -93,6 +148,19 @@ extension WebSocketStreamDecoder {
         return nil
     }
 
+    /// The evidence `header` gives (see `minProvenEvidenceBits`); `atSegmentStart` when its first
+    /// byte is the first byte of a TCP segment.
+    func evidenceBits(_ header: WebSocketFrameHeader, atSegmentStart: Bool) -> Int {
+        var bits = Self.headerEvidenceBits
+        if header.payloadLength > 0xFFFF { bits += Self.longLengthEvidenceBits } else if header.payloadLength > 125 { bits += Self.extendedLengthEvidenceBits }
+        if atSegmentStart { bits += Self.segmentAlignmentEvidenceBits }
+        // Invalid UTF-8 in such a frame rejects the chain (`invalid_utf8`), so its validity counts.
+        if header.opcode == .text && header.fin && !header.rsv1 {
+            bits += Int(min(header.payloadLength, UInt64(Self.maxTextEvidenceBits)))
+        }
+        return bits
+    }
+
     /// Why `header` shows that a heuristic lock, already proven, was wrong or lost, or nil. Only
     /// what no sender that negotiated nothing would do: the softer rules stay anomalies.
     func hardContradiction(_ header: WebSocketFrameHeader) -> String? {
@@ -121,7 +189,13 @@ extension WebSocketStreamDecoder {
 
     /// Emits the held events once the chain has `minProvenFrames` consistent frames.
     mutating func endProbationIfProven(_ emit: (InspectorEvent) -> Void) {
-        guard let chain = probation, chain.consistentFrames >= Self.minProvenFrames else { return }
+        guard let chain = probation, chain.consistentFrames >= Self.minProvenFrames,
+              chain.evidenceBits >= Self.minProvenEvidenceBits
+        else { return }
+        guard chain.leadIsStrong else {
+            chainBroken = "a weak first frame"
+            return
+        }
         endProbation(emit)
     }
 

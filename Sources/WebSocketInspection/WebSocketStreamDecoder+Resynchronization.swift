@@ -17,13 +17,17 @@ extension WebSocketStreamDecoder {
                 let skipped = resynchronizationSkipped + offset
                 resynchronizationSkipped = 0
                 let held = scanBuffer
+                // Whether the boundary is the first byte of a TCP segment (evidence for the chain's
+                // first frame): a part of the held bytes starts there, or nothing was skipped yet.
+                var aligned = skipped == 0
+                if offset > 0 { held.forEachPart(from: 0) { part, _ in if part.startIndex == offset { aligned = true } } }
                 scanBuffer = TimedByteBuffer()
                 resynchronizing = false
                 atStreamStart = false
                 parser.resynchronize()
                 // The frames from here on are on probation (WebSocketStreamDecoder+Probation.swift);
                 // `resynchronized` is held with them and shown only once they are proven.
-                startProbation(skippedBefore: skipped, at: lastTimestamp)
+                startProbation(skippedBefore: skipped, leadAligned: aligned, at: lastTimestamp)
                 held.forEachPart(from: offset) { part, timestamp in
                     // A later part may find the parser desynchronized again (an invalid header):
                     // then it goes back to scanning, with the times kept.

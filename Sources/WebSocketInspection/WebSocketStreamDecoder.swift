@@ -54,6 +54,8 @@ public struct WebSocketStreamDecoder {
     var chainBroken: String?
     /// Set when a proven heuristic lock meets a frame no sender would send.
     var lockLost: String?
+    /// The frame header being parsed began at the first byte of the bytes received.
+    var frameStartsSegment = false
     /// Chains proven and rejected so far.
     public internal(set) var provenChains = 0
     public internal(set) var rejectedChains = 0
@@ -136,8 +138,12 @@ public struct WebSocketStreamDecoder {
             // stream is in its frames, or when it has at least two: one frame that happens to end
             // at the last byte after skipped garbage is too likely by chance (~10 % of random tails).
             let endsAtFrame = parser.isAtFrameBoundary && chainBroken == nil
-            if endsAtFrame && (chain.consistentFrames >= Self.minFramesEndingTheStream
-                || (chain.consistentFrames > 0 && chain.skippedBefore == 0)) {
+            // A close with a valid code and reason that ends the stream is also enough alone.
+            let proven = endsAtFrame && (chain.consistentFrames >= Self.minFramesEndingTheStream
+                || (chain.consistentFrames > 0 && (chain.skippedBefore == 0 || chain.endsWithClose)))
+            // (The weak-first-frame rule of the probation path does not apply: a chain that ends
+            // exactly at the last byte is evidence enough for its first frame.)
+            if proven {
                 endProbation(emit)
             } else {
                 let frames = chain.consistentFrames
@@ -161,7 +167,10 @@ public struct WebSocketStreamDecoder {
     mutating func parseFrames(_ bytes: ArraySlice<UInt8>, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
         holdRawForProbation(bytes, at: timestamp)
         var rest = bytes
+        // A frame that starts with these bytes starts a TCP segment (evidence for probation).
+        frameStartsSegment = parser.isAtFrameBoundary
         while let event = parser.next(&rest) {
+            defer { frameStartsSegment = false }
             if probation != nil {
                 var produced: [InspectorEvent] = []
                 handle(event, at: timestamp) { produced.append($0) }
@@ -181,6 +190,11 @@ public struct WebSocketStreamDecoder {
             }
             if resynchronizing { return }
             endProbationIfProven(emit)
+            if chainBroken != nil {
+                chainBroken = nil
+                rejectChain(rest: rest, at: timestamp)
+                return
+            }
         }
     }
 
@@ -211,6 +225,11 @@ public struct WebSocketStreamDecoder {
             return
         }
         frame = header
+        if probation != nil {
+            // The chain's first frame is where the scanner put the boundary: no alignment bonus.
+            let aligned = frameStartsSegment && probation!.consistentFrames > 0
+            probation!.frameEvidenceBits = evidenceBits(header, atSegmentStart: aligned)
+        }
         controlPayload.removeAll(keepingCapacity: true)
         frameMissingBytes = 0
         frameReceivedBytes = 0
@@ -275,11 +294,12 @@ public struct WebSocketStreamDecoder {
 
     private mutating func frameEnded(_ header: WebSocketFrameHeader, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
         frame = nil
-        if probation != nil { probation!.consistentFrames += 1 }
         if header.opcode.isControl {
             emitControl(header, at: timestamp, emit)
+            countConsistentFrame()
             return
         }
+        countConsistentFrame()
         let missing = frameMissingBytes
         frameMissingBytes = 0
         if let complete = assembler.endFrame(header, missingBytes: missing) { emitData(complete, at: timestamp, emit) }
@@ -352,6 +372,11 @@ public struct WebSocketStreamDecoder {
             } else if payload.count >= 2 {
                 let code = UInt16(payload[0]) << 8 | UInt16(payload[1])
                 closeCode = code
+                if probation != nil && WebSocketCloseCode(code).maySend && UTF8Validation.isValid(payload[2...]) {
+                    // A valid code (about 1 in 32 of random pairs) and a UTF-8 reason.
+                    probation!.frameEvidenceBits += Self.closeEvidenceBits + min(payload.count - 2, Self.maxTextEvidenceBits)
+                    probation!.endsWithClose = true
+                }
                 if !WebSocketCloseCode(code).maySend {
                     anomaly(.invalidCloseCode, "close code \(code) must not be sent on the wire (RFC 6455 §7.4)", at: timestamp, emit)
                 }

@@ -71,13 +71,13 @@ import WebSocketProtocol
         // on (an empty binary, a ping) until a reserved opcode breaks the chain. The real chain
         // starts 2 bytes in, inside the bytes the false chain consumed: only a search that resumes
         // one byte after the rejected boundary finds R1 and R2.
-        let r1 = Self.text("hello")
+        let r1 = Self.text("hello world")
         let r2 = frameBytes(.binary, [0x82, 0x00, 0x89, 0x00, 0x03, 0x00])
         let rest = (3...6).flatMap { Self.text("real \($0)") }
         let falseHeader: [UInt8] = [0x82, UInt8(r1.count + 2)]
         let events = Self.decodeMidstream([falseHeader + r1 + r2 + rest])
         #expect(events.messages.count == 6)
-        #expect(events.messages.first?.payload == Array("hello".utf8))
+        #expect(events.messages.first?.payload == Array("hello world".utf8))
         #expect(events.messages.dropFirst().first?.payload == [0x82, 0x00, 0x89, 0x00, 0x03, 0x00])
         #expect(events.anomalyKinds == ["resynchronized"])
     }
