@@ -88,6 +88,25 @@ extension ConnectionAnalyzer {
         return nil
     }
 
+    /// The side whose frames prove more chains when taken as the client's (masked) than the other
+    /// way round, by decoding copies of the held bytes under both roles; nil on a tie.
+    private func trialClientSide() -> StreamSide? {
+        var proven: [Int] = []
+        for candidate in [StreamSide.initiator, .responder] {
+            var count = 0
+            for side in [StreamSide.initiator, .responder] {
+                var decoder = WebSocketStreamDecoder(
+                    connection: info.id, direction: side == candidate ? .clientToServer : .serverToClient,
+                    configuration: configuration, compression: .assumedWithoutHandshake, startsAtFrameBoundary: false)
+                pending[Int(side.rawValue)].forEachPart { part, timestamp in decoder.receive(part, at: timestamp) { _ in } }
+                count += decoder.provenChains
+            }
+            proven.append(count)
+        }
+        if proven[0] == proven[1] { return nil }
+        return proven[0] > proven[1] ? .initiator : .responder
+    }
+
     /// The header at the start of `bytes` when it is plausible and announces more than 125 bytes.
     private static func plausibleLongHeader(_ bytes: [UInt8]) -> WebSocketFrameHeader? {
         guard case .header(let header) = bytes.withUnsafeBytes({ WebSocketFrameHeader.parse($0) }) else { return nil }
@@ -140,7 +159,17 @@ extension ConnectionAnalyzer {
         if let best, best.aligned || decideNow {
             let side = best.side, chained = best.chained, masked = best.masked
             // Clients must mask and servers must not (RFC 6455 §5.1): masking names the sender.
-            clientSide = masked ? side : Self.other(side)
+            var chosen = masked ? side : Self.other(side)
+            if !best.aligned {
+                // Found inside a payload: the chance chain may name the wrong side. Decode the held
+                // bytes under both roles and keep the one that proves chains; wait (or, at the end,
+                // keep the scanner's guess) when neither does.
+                let held = pending.map(\.count).max() ?? 0
+                if !isFinal && held < nextRoleTrialBytes { return false }
+                nextRoleTrialBytes = held * 2
+                if let tried = trialClientSide() { chosen = tried } else if !isFinal { return false }
+            }
+            clientSide = chosen
             guard let clientSide else { return false }
             let confidence = MidstreamConfidence(chainedHeaders: chained)
             let firstSeen = pending.compactMap(\.firstTimestamp).min() ?? lastTimestamp

@@ -133,7 +133,7 @@ public struct WebSocketStreamDecoder {
     /// The stream ended: report what is left unfinished.
     public mutating func finish(at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
         if resynchronizing && (!scanBuffer.isEmpty || resynchronizationSkipped > 0) { resynchronize(isFinal: true, emit) }
-        if let chain = probation {
+        while let chain = probation {
             // A chain that ends exactly at the end of the stream is proven when every byte of the
             // stream is in its frames, or when it has at least two: one frame that happens to end
             // at the last byte after skipped garbage is too likely by chance (~10 % of random tails).
@@ -145,6 +145,12 @@ public struct WebSocketStreamDecoder {
             // exactly at the last byte is evidence enough for its first frame.)
             if proven {
                 endProbation(emit)
+            } else if chain.rawComplete && chain.raw.count > 0 {
+                // Not proven: a chance header may hide a real frame that ends the stream (a final
+                // close after the tail of a long payload). Search again from the next byte; each
+                // pass starts a byte later, so this ends.
+                rejectChain(rest: [], at: timestamp)
+                resynchronize(isFinal: true, emit)
             } else {
                 let frames = chain.consistentFrames
                 let covered = discardChain()
