@@ -113,9 +113,9 @@ public final class CaptureInspector {
         if let layer = layers.removeValue(forKey: connection) {
             layer.finish(at: timestamp) { layered($0, connection: connection) }
         }
-        guard let analyzer = analyzers.removeValue(forKey: connection) else { return }
-        analyzer.finish(reason: reason, at: timestamp) { deliver($0) }
-        // A connection that never became WebSocket has no close event to carry its summary.
+        analyzers.removeValue(forKey: connection)?.finish(reason: reason, at: timestamp) { deliver($0) }
+        // A connection that never became WebSocket (or was given up) has no close event to carry
+        // its summary; its counts are forgotten here in any case, so they cannot pile up.
         for anomaly in anomalyLimiter.finish(connection: connection, at: timestamp) { emit(.anomaly(anomaly)) }
     }
 
@@ -125,11 +125,12 @@ public final class CaptureInspector {
         case .anomaly(let anomaly):
             guard let admitted = anomalyLimiter.admit(anomaly) else { return }
             emit(.anomaly(admitted))
-        case .open(let info):
+        case .open(var info):
+            info.tls = layers[info.connection]?.tlsSession
             if let chosen = configuration.messageDecoders.decoder(subprotocol: info.subprotocol, path: info.path) {
                 messageDecoders[info.connection] = chosen.decoder
             }
-            emit(event)
+            emit(.open(info))
         case .message(var message):
             if var decoder = messageDecoders[message.connection] {
                 message.annotation = decoder.annotate(DecodableMessage(

@@ -62,6 +62,7 @@ public struct TextFormatter {
         switch event {
         case .open(let info):
             var line = "\(Self.time(info.timestamp)) #\(info.connection) open \(info.client) → \(info.server)"
+            if let tls = info.tls { line += " wss (\(tls.version), \(tls.cipher))" }
             if info.handshake {
                 line += " GET \(info.path ?? "?")"
                 if let host = info.host { line += " host=\(host)" }
