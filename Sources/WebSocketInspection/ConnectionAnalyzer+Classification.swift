@@ -150,7 +150,8 @@ extension ConnectionAnalyzer {
             // is strong evidence before it is complete: a segment start, and a length encoding
             // that chance rarely makes.
             if case .needMoreBytes(0) = result, let header = Self.plausibleLongHeader(bytes) {
-                result = .boundary(offset: 0, chained: 1, masked: header.maskKey != nil)
+                // Counted as two chained headers (`medium`): stronger than a chance pair.
+                result = .boundary(offset: 0, chained: 2, masked: header.maskKey != nil)
             }
             guard case .boundary(let offset, let chained, let masked) = result else { continue }
             let score = chained + (offset == 0 ? 3 : 0)

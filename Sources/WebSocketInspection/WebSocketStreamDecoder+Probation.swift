@@ -257,6 +257,24 @@ extension WebSocketStreamDecoder {
     }
 }
 
+extension WebSocketStreamDecoder {
+    /// Forgets the frame and message in progress and declares the parser at a boundary.
+    mutating func resetFraming() {
+        _ = assembler.abandon()
+        frame = nil
+        controlPayload.removeAll(keepingCapacity: true)
+        frameMissingBytes = 0
+        frameReceivedBytes = 0
+        parser.resynchronize()
+    }
+
+    /// "; a partial MESSAGE of N bytes was dropped" when a message is in progress, else "".
+    func abandonedMessageDescription() -> String {
+        guard let partial = assembler.message else { return "" }
+        return "; a partial \(partial.opcode) message of \(partial.length) bytes was dropped"
+    }
+}
+
 extension WebSocketOpcode {
     /// Text or binary (the opcodes that start a data message).
     var isData: Bool { self == .text || self == .binary }

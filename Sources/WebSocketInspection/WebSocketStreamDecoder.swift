@@ -19,7 +19,7 @@ public struct WebSocketStreamDecoder {
     var compression: CompressionContext?
 
     var parser = WebSocketFrameParser()
-    private var assembler: WebSocketMessageAssembler
+    var assembler: WebSocketMessageAssembler
     var frame: WebSocketFrameHeader?
     /// The payload of the current control frame (data frames go straight to the assembler).
     var controlPayload: [UInt8] = []
@@ -309,22 +309,6 @@ public struct WebSocketStreamDecoder {
         let missing = frameMissingBytes
         frameMissingBytes = 0
         if let complete = assembler.endFrame(header, missingBytes: missing) { emitData(complete, at: timestamp, emit) }
-    }
-
-    /// Forgets the frame and message in progress and declares the parser at a boundary.
-    mutating func resetFraming() {
-        _ = assembler.abandon()
-        frame = nil
-        controlPayload.removeAll(keepingCapacity: true)
-        frameMissingBytes = 0
-        frameReceivedBytes = 0
-        parser.resynchronize()
-    }
-
-    /// "; a partial MESSAGE of N bytes was dropped" when a message is in progress, else "".
-    func abandonedMessageDescription() -> String {
-        guard let partial = assembler.message else { return "" }
-        return "; a partial \(partial.opcode) message of \(partial.length) bytes was dropped"
     }
 
     // MARK: - Messages
