@@ -7,6 +7,8 @@ public enum ReplayFailure: Error, Sendable, CustomStringConvertible {
     case handshake(String)
     case unreplayable(String)
     case send(String)
+    /// `serve`: the client broke the protocol, a limit or a timeout and was disconnected.
+    case cutOff(String)
 
     public var description: String {
         switch self {
@@ -14,6 +16,7 @@ public enum ReplayFailure: Error, Sendable, CustomStringConvertible {
         case .handshake(let detail): return detail
         case .unreplayable(let detail): return "cannot replay: \(detail)"
         case .send(let detail): return "sending failed: \(detail)"
+        case .cutOff(let detail): return "cut off: \(detail)"
         }
     }
 }
@@ -31,16 +34,23 @@ public struct ConnectionReport: Sendable {
     public var recordedSubprotocol: String?
     public var extensions: [String] = []
     public var failure: ReplayFailure?
-    /// Client messages sent / recorded.
+    /// Messages of the played role sent / recorded (client messages for `replay`).
     public var sent = 0
     public var recordedClientMessages = 0
+    /// The listed comparisons (`AnswerTally` bounds them); `answerCounts` counts every answer.
     public var answers: [AnswerComparison] = []
+    /// Every answer of the live peer by outcome, listed or not.
+    public var answerCounts: [AnswerOutcome: Int] = [:]
     /// Things worth knowing that are not differences: timeouts, server protocol anomalies.
     public var notes: [String] = []
     public var durationSeconds: Double = 0
+    /// The role played: the text report names the sent and compared sides after it.
+    public var role: ConversationRole = .client
+    /// For `serve`: the live client's address.
+    public var peer: String?
 
-    public func count(_ outcome: AnswerOutcome) -> Int { answers.filter { $0.outcome == outcome }.count }
+    public func count(_ outcome: AnswerOutcome) -> Int { answerCounts[outcome, default: 0] }
 
     /// All answers matched and nothing failed.
-    public var allMatched: Bool { failure == nil && answers.allSatisfy { $0.outcome == .matched } }
+    public var allMatched: Bool { failure == nil && AnswerOutcome.allCases.allSatisfy { $0 == .matched || count($0) == 0 } }
 }

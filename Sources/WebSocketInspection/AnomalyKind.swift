@@ -48,6 +48,9 @@ public struct AnomalyKind: Hashable, Comparable, Sendable, CustomStringConvertib
     public static let resynchronized = AnomalyKind("resynchronized")
     public static let resynchronizationLimit = AnomalyKind("resynchronization_limit")
     public static let unparsedBytes = AnomalyKind("unparsed_bytes")
+    /// A connection picked up without its handshake in which no direction ever proved a frame
+    /// chain: reported with the bytes each way so that it is never dropped silently.
+    public static let undecodedConnection = AnomalyKind("undecoded_connection")
 
     // Compression.
     public static let undecodableCompressedMessage = AnomalyKind("undecodable_compressed_message")
@@ -59,6 +62,15 @@ public struct AnomalyKind: Hashable, Comparable, Sendable, CustomStringConvertib
     public static let connectionLimit = AnomalyKind(tcp: .connectionLimit)
     public static let headTooLarge = AnomalyKind("head_too_large")
 
+    // TLS decryption (the TLSDecryption stream layer).
+    public static let noKey = AnomalyKind("no_key")
+    public static let tlsUnsupported = AnomalyKind("tls_unsupported")
+    public static let tlsAuthenticationFailed = AnomalyKind("tls_authentication_failed")
+    public static let tlsRecordTooLarge = AnomalyKind("tls_record_too_large")
+    public static let tlsMalformed = AnomalyKind("tls_malformed")
+    public static let tlsRecordLost = AnomalyKind("tls_record_lost")
+    public static let http2NotDecoded = AnomalyKind("http2_not_decoded")
+
     /// Every kind, in the order of the documentation's table.
     public static let all: [AnomalyKind] = [
         .wrongAccept, .missingKey, .missingAccept, .unofferedExtension, .unofferedSubprotocol, .unsupportedVersion,
@@ -66,8 +78,10 @@ public struct AnomalyKind: Hashable, Comparable, Sendable, CustomStringConvertib
         .controlFrameTooLong, .fragmentedControlFrame, .unexpectedContinuation, .unfinishedFragmentedMessage,
         .invalidUTF8, .invalidCloseCode, .invalidClosePayload, .dataAfterClose, .invalidFrameHeader,
         .messageTooLarge, .incompleteMessage, .truncatedFrame, .resynchronized, .resynchronizationLimit,
-        .unparsedBytes, .undecodableCompressedMessage, .compressionContextLost, .pendingLimit,
+        .unparsedBytes, .undecodedConnection, .undecodableCompressedMessage, .compressionContextLost, .pendingLimit,
         .reassemblyBufferLimit, .connectionLimit, .headTooLarge,
+        .noKey, .tlsUnsupported, .tlsAuthenticationFailed, .tlsRecordTooLarge, .tlsMalformed, .tlsRecordLost,
+        .http2NotDecoded,
     ]
 
     /// The kind with this name, nil for a name no kind has.
