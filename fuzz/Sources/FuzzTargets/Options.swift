@@ -36,7 +36,12 @@ func fuzzReplayTarget(_ text: String) {
     _ = (target.description, target.hostIsIPAddress)
     let connection = SessionConnection(
         id: 1, client: "", server: "", start: 0, request: nil, response: nil, subprotocol: nil, extensions: [], messages: [])
-    _ = HandshakeRequest(recorded: connection, replayTarget: target, overrides: [], key: "dGhlIHNhbXBsZSBub25jZQ==").bytes
+    // The host goes into the Host header: it must not break the request either. A host with a
+    // control byte is accepted today (reported: crashes/unfixed/FuzzOptions-target-newline) but
+    // fails name resolution, so that request is never written; it is skipped until ReplayTarget
+    // refuses such hosts, when this guard goes.
+    guard !target.host.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return }
+    ReplayPreparation.checkOneHead(HandshakeRequest(recorded: connection, replayTarget: target, overrides: [], key: "dGhlIHNhbXBsZSBub25jZQ=="))
 }
 
 /// The link types a capture may have, chosen by the byte before the expression: BPF compiles
@@ -55,13 +60,17 @@ func fuzzFilter(_ input: inout FuzzInput) {
     try? source.setFilter(String(decoding: input.rest(), as: UTF8.self))
 }
 
-/// `--header 'Name: value'` lines (one per line of the input), split as `wstap replay` splits them,
-/// applied over a recorded request.
+/// `--header 'Name: value'` lines (one per line of the input), split and checked as `wstap replay`
+/// does (`parsedHeaders`, in the executable); those it accepts go over a recorded request, which
+/// must still read back as one head.
 func fuzzHeaders(_ text: String) {
     var overrides: [(name: String, value: String)] = []
     for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
         guard let colon = line.firstIndex(of: ":"), !line[..<colon].trimmingCharacters().isEmpty else { continue }
-        overrides.append((String(line[..<colon]).trimmingCharacters(), String(line[line.index(after: colon)...]).trimmingCharacters()))
+        let name = String(line[..<colon]).trimmingCharacters()
+        let value = String(line[line.index(after: colon)...]).trimmingCharacters()
+        guard HTTPFieldSyntax.isToken(name), HTTPFieldSyntax.isSafeValue(value) else { continue }
+        overrides.append((name, value))
     }
     let request = SessionRequestHead(HTTPRequestHead(
         method: "GET", target: "/chat", version: "HTTP/1.1",
@@ -70,7 +79,7 @@ func fuzzHeaders(_ text: String) {
         id: 1, client: "", server: "", start: 0, request: request, response: nil, subprotocol: nil,
         extensions: ["permessage-deflate"], messages: [])
     let target = ReplayTarget(secure: false, host: "127.0.0.1", port: 9)
-    _ = HandshakeRequest(recorded: connection, replayTarget: target, overrides: overrides, key: "dGhlIHNhbXBsZSBub25jZQ==").bytes
+    ReplayPreparation.checkOneHead(HandshakeRequest(recorded: connection, replayTarget: target, overrides: overrides, key: "dGhlIHNhbXBsZSBub25jZQ=="))
 }
 
 extension StringProtocol {
