@@ -6,6 +6,7 @@ read:        pcap files cut from each capture at packet boundaries (the start, a
 decoder:     single packets, prefixed with the link-type choice byte FuzzPacketDecoder reads
 reassembly:  windows of each capture's TCP segments in FuzzTCPReassembly's segment format
 http:        the first bytes of each direction of each connection (handshake heads)
+peers:       the same, with FuzzPeerHandshake's side byte (a client's request or a server's answer)
 frames:      windows of each direction's stream after the handshake, in FuzzFrames' chunk format
 inflater:    raw-deflate messages made with zlib, in FuzzInflater's length-prefixed format
 session, har, options: copied from the committed seeds in fuzz/seeds/ (make-json-seeds.py
@@ -215,6 +216,8 @@ def main(output):
         for number, pieces in enumerate(streams.values()):
             stream = b"".join(pieces)
             write(os.path.join(output, "http"), f"{stem}-{number}", bytes([0]) + stream[:4096])
+            # FuzzPeerHandshake: 1 for a client's request (serve's side), 0 for a server's answer.
+            write(os.path.join(output, "peers"), f"{stem}-{number}", bytes([1 if stream.startswith(b"GET ") else 0]) + stream[:4095])
             head_end = stream.find(b"\r\n\r\n")
             body = stream[head_end + 4:] if head_end >= 0 else stream
             client = stream.startswith(b"GET ")

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The CI check of the fuzz targets (.ci/run calls it after the tests): builds them, replays every
 # input that once crashed one (fuzz/crashes/TARGET/*: each must now run clean), then fuzzes each
-# target for SECONDS (default 10) from its seeds, in a fresh corpus, with a fixed seed so that a
+# target for SECONDS (default 8) from its seeds, in a fresh corpus, with a fixed seed so that a
 # run is repeatable. Fails on a build error or on any crash, hang, leak or out-of-memory; prints one
 # line per target and the time taken.
 #   fuzz/smoke.sh [SECONDS]
 set -uo pipefail
 cd "$(dirname "$0")"
 source ./common.sh
-seconds="${1:-10}"
+seconds="${1:-8}"
 started=$SECONDS
 
 mkdir -p logs artifacts

@@ -21,6 +21,7 @@ let fuzzTests: [String: FuzzTest] = [
     "FuzzSessionFile": fuzzSessionFile,
     "FuzzHAR": fuzzHAR,
     "FuzzOptions": fuzzOptions,
+    "FuzzPeerHandshake": fuzzPeerHandshake,
 ]
 
 /// libFuzzer's entry point for programs that keep their own `main`.
