@@ -15,8 +15,10 @@ extension PacketSource {
     /// small capture) and for tests. The bytes are copied into a stream of libpcap's own
     /// (`fmemopen`), so the caller's buffer need not outlive the source. `name` only labels errors.
     public static func openCapture(bytes: UnsafeRawBufferPointer, name: String = "capture in memory") throws(CaptureError) -> PacketSource {
-        // fmemopen refuses a zero size; an empty capture then reads as an empty file does.
-        guard let file = fmemopen(nil, max(bytes.count, 1), "w+") else {
+        // One byte more than the capture: a stream opened for writing puts a NUL after what was
+        // written when it is flushed (here by `rewind`), and without room it overwrites the last
+        // byte. Also keeps the size above zero, which fmemopen requires.
+        guard let file = fmemopen(nil, bytes.count + 1, "w+") else {
             throw .cannotOpen(path: name, message: "cannot allocate a memory stream")
         }
         if let base = bytes.baseAddress, bytes.count > 0 {
