@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "InspectorTests", dependencies: ["Inspector", "WebSocketInspection", "WebSocketProtocol", "MessageDecoding", "TestSupport"]),
         .testTarget(name: "OutputTests", dependencies: ["Output", "TestSupport"]),
         .testTarget(name: "ConversationTests", dependencies: ["Conversation", "Sessions", "WebSocketProtocol"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["wstap", "PacketCapture", "Sessions", "Output", "WebSocketProtocol", "WebSocketInspection"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["wstap", "PacketCapture", "Inspector", "Sessions", "Output", "WebSocketProtocol", "WebSocketInspection"]),
     ],
     swiftLanguageModes: [.v6]
 )
