@@ -50,6 +50,28 @@ private let canRecordOnLoopback = geteuid() == 0 && FileManager.default.isExecut
         #expect(numbers == numbers.sorted(), "entries in opening order: \(numbers)")
     }
 
+    /// The temporary file for waiting connections cannot be created: one error line, status 1,
+    /// and the `-o` target is not created.
+    @Test func anUnwritableSpoolDirectoryIsAnError() throws {
+        let folder = try OutputSafetyTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let capture = WSTapRunner.capturesFolder.appendingPathComponent("concurrent.pcap").path
+        let target = folder.appendingPathComponent("out.har")
+        let process = Process()
+        process.executableURL = try WSTapRunner.binary()
+        process.arguments = ["export", capture, "--max-held-bytes", "0", "-o", target.path]
+        process.environment = ["TMPDIR": folder.appendingPathComponent("missing").path]
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        #expect(text.hasPrefix("wstap: error: cannot create the temporary file in '\(folder.path)/missing'"), "stderr: \(text)")
+        #expect(text.hasSuffix(": No such file or directory\n"), "stderr: \(text)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+    }
+
     static func peakKiB(fromTimeVerbose stderr: String) -> Int? {
         guard let range = stderr.range(of: "Maximum resident set size (kbytes): ") else { return nil }
         return Int(stderr[range.upperBound...].prefix { $0.isNumber })
@@ -65,9 +87,12 @@ private let canRecordOnLoopback = geteuid() == 0 && FileManager.default.isExecut
         chmod(folder.path, 0o777)  // tcpdump drops to its own user before writing
         let pcap = folder.appendingPathComponent("flood.pcap")
         let port = try SniffTests.freePort()
+        // Processes started from the test runner's threads inherit a mask that blocks SIGINT and
+        // SIGTERM: a python exec wrapper clears it so tcpdump can be stopped cleanly.
         let tcpdump = try BackgroundProcess(
-            executable: URL(fileURLWithPath: "/usr/bin/tcpdump"),
-            arguments: ["-i", "lo", "-U", "-w", pcap.path, "tcp port \(port)"])
+            executable: URL(fileURLWithPath: "/usr/bin/env"),
+            arguments: ["python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
+                        "/usr/bin/tcpdump", "-i", "lo", "-U", "--immediate-mode", "-w", pcap.path, "tcp port \(port)"])
         #expect(tcpdump.wait(timeout: 30) { tcpdump.stderr.contains("listening on") }, "tcpdump: \(tcpdump.stderr)")
         let script = WSTapRunner.repositoryRoot.appendingPathComponent("scripts/capture/deflate_flood.py").path
         let flood = try BackgroundProcess(
@@ -75,9 +100,10 @@ private let canRecordOnLoopback = geteuid() == 0 && FileManager.default.isExecut
             arguments: ["python3", script, "--port", String(port), "--count", "1000", "--size", String(1 << 20)])
         #expect(flood.waitForExit(timeout: 600), "the peers did not finish")
         #expect(flood.status == 0, "peers: \(flood.stderr)")
-        Thread.sleep(forTimeInterval: 0.5)
+        // Immediate mode hands each packet over at once; the pause lets tcpdump read the last ones.
+        Thread.sleep(forTimeInterval: 1.5)
         tcpdump.send(SIGINT)
-        #expect(tcpdump.waitForExit(timeout: 20))
+        #expect(tcpdump.waitForExit(timeout: 20), "tcpdump: \(tcpdump.stderr)")
         let size = try #require(try FileManager.default.attributesOfItem(atPath: pcap.path)[.size] as? Int)
         #expect(size < 2 << 20, "capture of \(size) bytes")
 
@@ -89,17 +115,23 @@ private let canRecordOnLoopback = geteuid() == 0 && FileManager.default.isExecut
             #expect(peak < 200 * 1024, "peak \(peak) KiB")
         }
 
-        // What was exported is right: 1,000 messages, each cut at --max-message-bytes.
+        // What was exported is right: 1,000 messages, each inflated and cut at --max-message-bytes
+        // (4096: above the 1 KB on the wire, which must fit for a compressed message to be inflated).
         let small = folder.appendingPathComponent("small.har")
-        let result = try WSTapRunner.run(["export", pcap.path, "--format", "har", "--max-message-bytes", "1024", "-o", small.path])
+        let result = try WSTapRunner.run(["export", pcap.path, "--format", "har", "--max-message-bytes", "4096", "-o", small.path])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let har = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: small)) as? [String: Any])
         let entries = (har["log"] as? [String: Any])?["entries"] as? [[String: Any]] ?? []
         #expect(entries.count == 1)
         let messages = entries.first?["_webSocketMessages"] as? [[String: Any]] ?? []
-        #expect(messages.count == 1000)
-        let zeros = Data(count: 1024).base64EncodedString()
-        #expect(messages.allSatisfy { $0["data"] as? String == zeros && $0["opcode"] as? Int == 2 && $0["_wstapIncomplete"] as? Bool == true })
+        if messages.count != 1000 {
+            let events = try WSTapRunner.run(["read", pcap.path, "--format", "jsonl", "--max-message-bytes", "4096"]).stdoutText
+            let anomalies = events.split(separator: "\n").filter { $0.contains("\"anomaly\"") || $0.contains("\"gap\"") }.prefix(5)
+            Issue.record("\(messages.count) messages; tcpdump: \(tcpdump.stderr); first anomalies: \(anomalies.joined(separator: "\n"))")
+        }
+        let zeros = Data(count: 4096).base64EncodedString()
+        let unexpected = messages.filter { !($0["data"] as? String == zeros && $0["opcode"] as? Int == 2 && $0["_wstapIncomplete"] as? Bool == true) }
+        #expect(unexpected.isEmpty, "\(unexpected.count) unexpected messages, first: \(unexpected.first.map { "\($0["opcode"] ?? "?") \(($0["data"] as? String)?.prefix(40) ?? "?") \($0["_wstapIncomplete"] ?? "-")" } ?? "")")
     }
 }
 
