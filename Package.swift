@@ -49,7 +49,7 @@ let package = Package(
                 "MessageDecoding", "Sessions",
             ]
         ),
-        .target(name: "Output", dependencies: ["PacketDecoding", "WebSocketProtocol", "WebSocketInspection", "Sessions"]),
+        .target(name: "Output", dependencies: ["PacketDecoding", "WebSocketProtocol", "WebSocketInspection", "MessageDecoding", "Sessions"]),
         .target(
             name: "Conversation",
             dependencies: [
@@ -77,9 +77,11 @@ let package = Package(
             name: "WebSocketInspectionTests",
             dependencies: ["WebSocketInspection", "WebSocketProtocol", "PacketDecoding", "TCPReassembly", "PacketCapture", "TestSupport"]
         ),
+        .testTarget(name: "MessageDecodingTests", dependencies: ["MessageDecoding", "WebSocketProtocol"]),
+        .testTarget(name: "SessionsTests", dependencies: ["Sessions", "Inspector", "WebSocketInspection", "WebSocketProtocol", "PacketDecoding"]),
         .testTarget(name: "InspectorTests", dependencies: ["Inspector", "WebSocketInspection", "WebSocketProtocol", "MessageDecoding", "TestSupport"]),
         .testTarget(name: "OutputTests", dependencies: ["Output", "TestSupport"]),
-        .testTarget(name: "ConversationTests", dependencies: ["Conversation", "Sessions", "WebSocketProtocol"]),
+        .testTarget(name: "ConversationTests", dependencies: ["Conversation", "Sessions", "WebSocketProtocol", "WebSocketInspection", "Inspector"]),
         .testTarget(name: "EndToEndTests", dependencies: ["wstap", "PacketCapture", "Inspector", "Sessions", "Output", "WebSocketProtocol", "WebSocketInspection"]),
     ],
     swiftLanguageModes: [.v6]

@@ -68,7 +68,7 @@ public struct TextFormatter {
                 if let subprotocol = info.subprotocol { line += " subprotocol=\(subprotocol)" }
                 if !info.extensions.isEmpty { line += " extensions=\"\(info.extensions.joined(separator: ", "))\"" }
             } else {
-                line += " (no handshake captured; frames found mid-stream, confidence \(info.confidence ?? "low"))"
+                line += " (no handshake captured; frames found mid-stream, confidence \(info.confidence?.rawValue ?? "low"))"
             }
             return line
         case .refused(let refusal):
@@ -82,7 +82,7 @@ public struct TextFormatter {
             let arrow = anomaly.direction.map { " " + Self.arrow($0) } ?? ""
             return "\(Self.time(anomaly.timestamp)) \(connection)\(arrow) ! \(anomaly.kind): \(anomaly.detail)"
         case .close(let close):
-            return "\(Self.time(close.timestamp)) #\(close.connection) end (\(close.reason)): \(close.messagesFromClient) from client, \(close.messagesFromServer) from server"
+            return "\(Self.time(close.timestamp)) #\(close.connection) end (\(close.reason.name)): \(close.messagesFromClient) from client, \(close.messagesFromServer) from server"
         }
     }
 

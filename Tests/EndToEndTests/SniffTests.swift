@@ -60,6 +60,7 @@ struct SniffTests {
 
     /// Runs one scenario's server and client on `port`; both append what they send to `truth`.
     static func drivePeers(scenario: String, port: Int, folder: URL, truth: URL) throws {
+        try TestPeers.require()
         let ready = folder.appendingPathComponent("\(scenario).ready")
         let serverLog = folder.appendingPathComponent("\(scenario).server.jsonl")
         let clientLog = folder.appendingPathComponent("\(scenario).client.jsonl")
