@@ -109,9 +109,3 @@ final class ExportSpool {
         ExportError("cannot \(action) the temporary file in '\(temporaryDirectory)' that holds connections waiting for their turn: \(String(cString: strerror(code)))")
     }
 }
-
-/// Why a streaming export could not go on.
-public struct ExportError: Error, Sendable, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}

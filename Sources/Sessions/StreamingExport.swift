@@ -2,22 +2,6 @@ import Foundation
 import PacketDecoding
 import WebSocketInspection
 
-/// Limits of `wstap export`.
-public struct ExportConfiguration: Sendable {
-    /// Bytes of connections waiting for their turn kept in memory (default 16 MiB). Entries are
-    /// written in the order the connections opened, so while an early connection stays open the
-    /// later ones wait; past this budget what they hold goes to an unlinked temporary file, so a
-    /// long-lived connection cannot make an export hold the whole capture in memory.
-    public var maxHeldBytes: Int = 16 << 20
-    /// Directory of that temporary file (nil: `$TMPDIR`, else `/tmp`).
-    public var temporaryDirectory: String?
-
-    public init(maxHeldBytes: Int = 16 << 20, temporaryDirectory: String? = nil) {
-        self.maxHeldBytes = maxHeldBytes
-        self.temporaryDirectory = temporaryDirectory
-    }
-}
-
 /// Writes a HAR or session export while the capture is read, instead of keeping every message.
 ///
 /// Connections are listed in the order they opened, as `SessionRecorder` lists them. The oldest
