@@ -125,11 +125,12 @@ public final class CaptureInspector {
         case .anomaly(let anomaly):
             guard let admitted = anomalyLimiter.admit(anomaly) else { return }
             emit(.anomaly(admitted))
-        case .open(let info):
+        case .open(var info):
+            info.tls = layers[info.connection]?.tlsSession
             if let chosen = configuration.messageDecoders.decoder(subprotocol: info.subprotocol, path: info.path) {
                 messageDecoders[info.connection] = chosen.decoder
             }
-            emit(event)
+            emit(.open(info))
         case .message(var message):
             if var decoder = messageDecoders[message.connection] {
                 message.annotation = decoder.annotate(DecodableMessage(

@@ -36,6 +36,17 @@ public struct JSONLinesFormatter {
                 JSONEncoding.appendKey("confidence", to: &output)
                 JSONEncoding.appendString(confidence.rawValue, to: &output)
             }
+            if let tls = info.tls {
+                // wss://: what the TLS hellos said (docs/jsonl.md).
+                JSONEncoding.appendKey("tls", to: &output)
+                output.append(UInt8(ascii: "{"))
+                JSONEncoding.appendKey("version", to: &output, first: true)
+                JSONEncoding.appendString(tls.version, to: &output)
+                optionalString("cipher", tls.cipher, &output)
+                optionalString("sni", tls.serverName, &output)
+                optionalString("alpn", tls.protocols.first, &output)
+                output.append(UInt8(ascii: "}"))
+            }
         case .refused(let refusal):
             header("refused", refusal.connection, refusal.timestamp, &output)
             appendEndpoints(refusal.client.description, refusal.server.description, &output)

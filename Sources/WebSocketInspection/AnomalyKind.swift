@@ -59,6 +59,15 @@ public struct AnomalyKind: Hashable, Comparable, Sendable, CustomStringConvertib
     public static let connectionLimit = AnomalyKind(tcp: .connectionLimit)
     public static let headTooLarge = AnomalyKind("head_too_large")
 
+    // TLS decryption (the TLSDecryption stream layer).
+    public static let noKey = AnomalyKind("no_key")
+    public static let tlsUnsupported = AnomalyKind("tls_unsupported")
+    public static let tlsAuthenticationFailed = AnomalyKind("tls_authentication_failed")
+    public static let tlsRecordTooLarge = AnomalyKind("tls_record_too_large")
+    public static let tlsMalformed = AnomalyKind("tls_malformed")
+    public static let tlsRecordLost = AnomalyKind("tls_record_lost")
+    public static let http2NotDecoded = AnomalyKind("http2_not_decoded")
+
     /// Every kind, in the order of the documentation's table.
     public static let all: [AnomalyKind] = [
         .wrongAccept, .missingKey, .missingAccept, .unofferedExtension, .unofferedSubprotocol, .unsupportedVersion,
@@ -68,6 +77,8 @@ public struct AnomalyKind: Hashable, Comparable, Sendable, CustomStringConvertib
         .messageTooLarge, .incompleteMessage, .truncatedFrame, .resynchronized, .resynchronizationLimit,
         .unparsedBytes, .undecodableCompressedMessage, .compressionContextLost, .pendingLimit,
         .reassemblyBufferLimit, .connectionLimit, .headTooLarge,
+        .noKey, .tlsUnsupported, .tlsAuthenticationFailed, .tlsRecordTooLarge, .tlsMalformed, .tlsRecordLost,
+        .http2NotDecoded,
     ]
 
     /// The kind with this name, nil for a name no kind has.

@@ -25,6 +25,8 @@ public struct WebSocketConnectionInfo: Sendable {
     /// The request and response heads as captured, for exports and replay.
     public var requestHead: HTTPRequestHead?
     public var responseHead: HTTPResponseHead?
+    /// Set when the connection was decrypted by a TLS stream layer (`wss://`).
+    public var tls: TLSSessionInfo?
 
     public init(
         connection: Int, timestamp: Timestamp, client: Endpoint, server: Endpoint, path: String? = nil,

@@ -21,6 +21,12 @@ public protocol StreamLayer: AnyObject {
     func receiveGap(_ count: UInt64, from side: StreamSide, at timestamp: Timestamp, _ output: (StreamLayerOutput) -> Void)
     /// The connection ended: flush or report what is held.
     func finish(at timestamp: Timestamp, _ output: (StreamLayerOutput) -> Void)
+    /// The TLS session the layer decrypted, for the connection's `open` event (nil: not TLS).
+    var tlsSession: TLSSessionInfo? { get }
+}
+
+extension StreamLayer {
+    public var tlsSession: TLSSessionInfo? { nil }
 }
 
 /// What a stream layer hands on.

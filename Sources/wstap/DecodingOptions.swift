@@ -44,6 +44,9 @@ struct DecodingOptions: ParsableArguments {
     @Option(name: .long, help: "Frame lengths kept per fragmented message (for replay); further frames are counted only.")
     var maxFragmentLengths: Int = InspectionConfiguration().maxFragmentLengths
 
+    @Option(name: .long, help: KeyLogOption.helpText)
+    var keylog: String?
+
     @Flag(name: .long, help: "Do not look for WebSocket frames in connections whose handshake was not captured.")
     var noMidstream = false
 
@@ -58,6 +61,7 @@ struct DecodingOptions: ParsableArguments {
         guard maxAnomaliesPerKind > 0 else { throw ValidationError("--max-anomalies-per-kind must be positive") }
         guard maxAnomalyDetailBytes >= 64 else { throw ValidationError("--max-anomaly-detail-bytes must be at least 64") }
         guard maxFragmentLengths >= 0 else { throw ValidationError("--max-fragment-lengths must be zero or more") }
+        try KeyLogOption.validate(flag: keylog)
     }
 
     var configuration: InspectorConfiguration {
@@ -72,6 +76,7 @@ struct DecodingOptions: ParsableArguments {
         configuration.reassembly.maxBufferedBytesTotal = maxBufferedBytes
         // One connection may not hold more than the whole budget.
         configuration.reassembly.maxBufferedBytesPerConnection = min(configuration.reassembly.maxBufferedBytesPerConnection, maxBufferedBytes)
+        configuration.streamLayers = KeyLogOption.streamLayers(flag: keylog)
         return configuration
     }
 

@@ -183,6 +183,15 @@ struct SniffTests {
         #expect(result.stderr.contains("packets captured"))
     }
 
+    /// A duration that does not fit a millisecond count used to trap (SIGILL); every value out of
+    /// range is a usage error now.
+    @Test(arguments: ["1e300", "inf", "nan", "0", "-5", "2592001"])
+    func durationOutOfRangeIsAUsageError(value: String) throws {
+        let result = try WSTapRunner.run(["sniff", "-i", "lo", "--duration=\(value)"], timeout: 20)
+        #expect(result.status == 64, "status \(result.status), stderr: \(result.stderr)")
+        #expect(result.stderr.contains("--duration must be a number of seconds"), "stderr: \(result.stderr)")
+    }
+
     @Test func badFilterNamesTheProblem() throws {
         let result = try WSTapRunner.run(["sniff", "-i", "lo", "--filter", "tcp portt 80"], timeout: 20)
         #expect(result.status == 1)

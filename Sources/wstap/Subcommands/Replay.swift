@@ -81,6 +81,9 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A capture SOURCE: a BPF filter in tcpdump syntax, applied before decoding.")
     var filter: String?
 
+    @Option(name: .long, help: KeyLogOption.helpText)
+    var keylog: String?
+
     func validate() throws {
         let speeds = ReplayConfiguration.speedRange
         guard speeds.contains(speed) else {
@@ -98,6 +101,7 @@ struct ReplayCommand: AsyncParsableCommand {
         guard maxMessageBytes > 0 else { throw ValidationError("--max-message-bytes must be positive") }
         guard maxRecordingBytes > 0 else { throw ValidationError("--max-recording-bytes must be positive") }
         _ = try parsedHeaders()
+        try KeyLogOption.validate(flag: keylog)
     }
 
     /// `--header` values as (name, value), refusing what would break the request head: a name that
@@ -136,6 +140,7 @@ struct ReplayCommand: AsyncParsableCommand {
         do {
             var reader = CaptureReader(filter: filter)
             reader.configuration.inspection.maxMessageBytes = maxMessageBytes
+            reader.configuration.streamLayers = KeyLogOption.streamLayers(flag: keylog)
             let selection = RecordingLoader.Selection(
                 connections: connections.isEmpty ? nil : Set(connections), maxRecordingBytes: maxRecordingBytes)
             loaded = try RecordingLoader.load(source, reader: reader, selection: selection)
