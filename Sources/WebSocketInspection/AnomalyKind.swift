@@ -57,6 +57,7 @@ public struct AnomalyKind: Hashable, Comparable, Sendable, CustomStringConvertib
     public static let pendingLimit = AnomalyKind("pending_limit")
     public static let reassemblyBufferLimit = AnomalyKind(tcp: .reassemblyBufferLimit)
     public static let connectionLimit = AnomalyKind(tcp: .connectionLimit)
+    public static let clockJump = AnomalyKind(tcp: .clockJump)
     public static let headTooLarge = AnomalyKind("head_too_large")
 
     /// Every kind, in the order of the documentation's table.
@@ -68,6 +69,7 @@ public struct AnomalyKind: Hashable, Comparable, Sendable, CustomStringConvertib
         .messageTooLarge, .incompleteMessage, .truncatedFrame, .resynchronized, .resynchronizationLimit,
         .unparsedBytes, .undecodableCompressedMessage, .compressionContextLost, .pendingLimit,
         .reassemblyBufferLimit, .connectionLimit, .headTooLarge,
+        .clockJump,
     ]
 
     /// The kind with this name, nil for a name no kind has.

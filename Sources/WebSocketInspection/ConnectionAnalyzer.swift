@@ -110,6 +110,7 @@ public final class ConnectionAnalyzer {
         case .idle: name = "idle"
         case .evicted: name = "evicted"
         case .endOfCapture: name = "end_of_capture"
+        case .reused: name = "reused"
         }
         emit(.close(ConnectionClose(
             connection: websocketInfo.connection, timestamp: timestamp, reason: name,
