@@ -24,6 +24,7 @@ public struct AnomalyKind: Hashable, Comparable, Sendable, CustomStringConvertib
     public static let unofferedExtension = AnomalyKind(handshake: .unofferedExtension)
     public static let unofferedSubprotocol = AnomalyKind(handshake: .unofferedSubprotocol)
     public static let unsupportedVersion = AnomalyKind(handshake: .unsupportedVersion)
+    public static let malformedExtension = AnomalyKind(handshake: .malformedExtension)
 
     // Frames and messages (RFC 6455, RFC 7692).
     public static let unmaskedClientFrame = AnomalyKind("unmasked_client_frame")
@@ -63,6 +64,7 @@ public struct AnomalyKind: Hashable, Comparable, Sendable, CustomStringConvertib
     /// Every kind, in the order of the documentation's table.
     public static let all: [AnomalyKind] = [
         .wrongAccept, .missingKey, .missingAccept, .unofferedExtension, .unofferedSubprotocol, .unsupportedVersion,
+        .malformedExtension,
         .unmaskedClientFrame, .maskedServerFrame, .unnegotiatedRSV, .rsv1OnContinuation, .reservedOpcode,
         .controlFrameTooLong, .fragmentedControlFrame, .unexpectedContinuation, .unfinishedFragmentedMessage,
         .invalidUTF8, .invalidCloseCode, .invalidClosePayload, .dataAfterClose, .invalidFrameHeader,
