@@ -149,13 +149,18 @@ struct HalfStream {
         return pending.first?.start ?? peerAcknowledgment
     }
 
+    /// Whether a SYN at `sequence` repeats the SYN this side sent (a retransmission or a duplicate).
+    func sentSYN(at sequence: SequenceNumber) -> Bool {
+        synSequence == sequence
+    }
+
     /// Whether a SYN (without ACK) at `sequence` sent by this side can belong to this connection: a
     /// retransmission of the SYN it sent, or one whose first byte lies within `window` of where the
     /// stream is known to be (capture reordering, or an in-window SYN that draws a challenge ACK,
     /// RFC 5961 §4). Anything else starts a new connection on the same 4-tuple: a new initial
     /// sequence number is random (RFC 6528), so it almost never lands that close.
     func admitsSYN(at sequence: SequenceNumber, window: Int) -> Bool {
-        if let synSequence, synSequence == sequence { return true }
+        if sentSYN(at: sequence) { return true }
         guard let position = knownPosition else { return true }
         return abs(position.distance(to: sequence.advanced(by: 1))) <= window
     }

@@ -49,15 +49,17 @@ struct TCPConnection {
     /// The reason to close this connection with when a SYN without ACK on its 4-tuple, at activity
     /// time `time`, starts a new connection; nil when the SYN belongs to this one.
     ///
-    /// A new connection, as in Zeek's connection-reuse check: after a FIN from either side (the
-    /// other FIN was lost; reason `fin`), after `idleTimeout` without a packet (`idle`), or when the
-    /// SYN is neither a retransmission of its side's SYN nor within `maxSYNDistance` of where that
+    /// A repeat of the side's own SYN (same sequence number) always belongs to this connection: a
+    /// duplicate captured late. Otherwise a new connection, as in Zeek's connection-reuse check:
+    /// after a FIN from either side (the other FIN was lost; reason `fin`), after `idleTimeout`
+    /// without a packet (`idle`), or when the SYN is not within `maxSYNDistance` of where that
     /// side's stream is (`reused`: the old connection's end was not captured).
     func reasonToCloseForNewSYN(_ segment: TCPSegment, at time: Timestamp, configuration: TCPAssemblerConfiguration) -> TCPCloseReason? {
-        if initiatorStream.sawFIN || responderStream.sawFIN { return .fin }
-        if time.elapsed(since: lastSeen) > configuration.idleTimeout { return .idle }
         let sender = segment.source == info.initiator ? initiatorStream : responderStream
         let sequence = SequenceNumber(segment.sequenceNumber)
+        if sender.sentSYN(at: sequence) { return nil }
+        if initiatorStream.sawFIN || responderStream.sawFIN { return .fin }
+        if time.elapsed(since: lastSeen) > configuration.idleTimeout { return .idle }
         return sender.admitsSYN(at: sequence, window: configuration.maxSYNDistance) ? nil : .reused
     }
 

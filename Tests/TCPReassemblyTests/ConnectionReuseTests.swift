@@ -87,6 +87,15 @@ struct ConnectionReuseTests {
         #expect(run.stream(1, .initiator) == bulk + "end")
     }
 
+    @Test func duplicateOfTheSYNCapturedAfterAFINStaysInItsConnection() {
+        let run = ReassemblyRun(handshake + [
+            .client(1001, "one", flags: [.ack, .fin], acknowledgment: 5001), .client(1000, flags: [.syn]),
+            .server(5001, "ok", acknowledgment: 1005),
+        ])
+        #expect(run.summary == ["opened 1 initiator=client:50000 syn", "closed 1 endOfCapture"])
+        #expect(run.stream(1, .responder) == "ok")
+    }
+
     @Test func synInsideTheStreamWindowStaysInItsConnection() {
         // RFC 5961 territory: an in-window SYN draws a challenge ACK; the connection goes on.
         let run = ReassemblyRun(handshake + [
