@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
+        // TLS decryption with a key log: AEAD, HKDF, HMAC and SHA-2 from a maintained library.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -41,6 +43,14 @@ let package = Package(
         ),
         .target(name: "MessageDecoding", dependencies: ["WebSocketProtocol"]),
         .target(name: "WebSocketInspection", dependencies: ["PacketDecoding", "TCPReassembly", "WebSocketProtocol", "MessageDecoding"]),
+        // TLS record decryption with an NSS key log: the stream layer for wss:// captures.
+        .target(
+            name: "TLSDecryption",
+            dependencies: [
+                "PacketDecoding", "TCPReassembly", "WebSocketInspection",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .target(name: "Sessions", dependencies: ["PacketDecoding", "WebSocketProtocol", "WebSocketInspection"]),
         .target(
             name: "Inspector",
@@ -49,7 +59,7 @@ let package = Package(
                 "MessageDecoding", "Sessions",
             ]
         ),
-        .target(name: "Output", dependencies: ["PacketDecoding", "WebSocketProtocol", "WebSocketInspection", "Sessions"]),
+        .target(name: "Output", dependencies: ["PacketDecoding", "WebSocketProtocol", "WebSocketInspection", "MessageDecoding", "Sessions"]),
         .target(
             name: "Conversation",
             dependencies: [
@@ -63,7 +73,7 @@ let package = Package(
             name: "wstap",
             dependencies: [
                 "PacketCapture", "WebSocketProtocol", "WebSocketInspection", "Inspector", "Sessions", "Output",
-                "Conversation",
+                "Conversation", "TLSDecryption",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -77,9 +87,12 @@ let package = Package(
             name: "WebSocketInspectionTests",
             dependencies: ["WebSocketInspection", "WebSocketProtocol", "PacketDecoding", "TCPReassembly", "PacketCapture", "TestSupport"]
         ),
+        .testTarget(name: "MessageDecodingTests", dependencies: ["MessageDecoding", "WebSocketProtocol"]),
+        .testTarget(name: "SessionsTests", dependencies: ["Sessions", "Inspector", "WebSocketInspection", "WebSocketProtocol", "PacketDecoding"]),
         .testTarget(name: "InspectorTests", dependencies: ["Inspector", "WebSocketInspection", "WebSocketProtocol", "MessageDecoding", "TestSupport"]),
+        .testTarget(name: "TLSDecryptionTests", dependencies: ["TLSDecryption", "WebSocketInspection", "TCPReassembly", "PacketDecoding", "TestSupport"]),
         .testTarget(name: "OutputTests", dependencies: ["Output", "TestSupport"]),
-        .testTarget(name: "ConversationTests", dependencies: ["Conversation", "Sessions", "WebSocketProtocol"]),
+        .testTarget(name: "ConversationTests", dependencies: ["Conversation", "Sessions", "WebSocketProtocol", "WebSocketInspection", "Inspector"]),
         .testTarget(name: "EndToEndTests", dependencies: ["wstap", "PacketCapture", "Sessions", "Output", "WebSocketProtocol", "WebSocketInspection"]),
     ],
     swiftLanguageModes: [.v6]

@@ -22,30 +22,17 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "scripts"))
+from netns import Netns, sh, wait_for  # noqa: E402
 PORT = 9300
 NS = "wstap-bench"
 
 
-def sh(*args, check=True, **kw):
-    return subprocess.run(list(args), check=check, **kw)
 
 
-def ns(*args):
-    return ["ip", "netns", "exec", NS, *args]
-
-
-def wait_for(pred, timeout, what):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"timeout waiting for {what}")
-
-
-def lo_bytes():
+def lo_bytes(ns):
     """Bytes sent on the namespace's lo so far (each packet once)."""
-    out = subprocess.run(ns("cat", "/sys/class/net/lo/statistics/tx_bytes"), check=True,
+    out = subprocess.run(ns.cmd("cat", "/sys/class/net/lo/statistics/tx_bytes"), check=True,
                          capture_output=True, text=True).stdout
     return int(out)
 
@@ -68,13 +55,9 @@ def main():
     ready, stop = os.path.join(tmp, "ready"), os.path.join(tmp, "stop")
     errpath = os.path.join(tmp, "tcpdump.stderr")
     procs = []
-    sh("ip", "netns", "del", NS, check=False, stderr=subprocess.DEVNULL)
-    sh("ip", "netns", "add", NS)
+    namespace = Netns(NS).__enter__()
+    ns = namespace.cmd
     try:
-        sh(*ns("ip", "link", "set", "lo", "mtu", "1500", "up"))
-        if shutil.which("ethtool"):
-            sh(*ns("ethtool", "-K", "lo", "tso", "off", "gso", "off", "gro", "off"),
-               check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         err = open(errpath, "w")
         # A 512 MiB kernel buffer: the peers can outrun tcpdump's writes for a moment on a busy
         # machine, and a dropped packet would be a lost message in the check.
@@ -102,10 +85,10 @@ def main():
         procs.append(client)
         started = time.time()
         last = 0
-        base = lo_bytes()
+        base = lo_bytes(namespace)
         while not os.path.exists(stop):
             if args.live:
-                size = lo_bytes() - base
+                size = lo_bytes(namespace) - base
             else:
                 size = os.path.getsize(pcap) if os.path.exists(pcap) else 0
             if size >= target:
@@ -152,10 +135,10 @@ def main():
             f.writelines(sorted(lines))
         os.rename(pcap, args.out)
         if args.live:
-            print(f"[record] live: {(lo_bytes() - base) >> 20} MiB on lo in {traffic_seconds:.1f} s of "
+            print(f"[record] live: {(lo_bytes(namespace) - base) >> 20} MiB on lo in {traffic_seconds:.1f} s of "
                   f"traffic", flush=True)
             with open(args.out + ".seconds", "w") as f:
-                f.write(f"{traffic_seconds:.3f} {lo_bytes() - base} {cpu:.2f}\n")
+                f.write(f"{traffic_seconds:.3f} {lo_bytes(namespace) - base} {cpu:.2f}\n")
         print(f"[record] {args.out}: {os.path.getsize(args.out) >> 20} MiB in "
               f"{time.time() - started:.0f} s", flush=True)
     finally:
@@ -163,7 +146,7 @@ def main():
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-        sh("ip", "netns", "del", NS, check=False)
+        namespace.__exit__()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

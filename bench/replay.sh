@@ -33,9 +33,7 @@ if [ "$(id -u)" != 0 ]; then
     exit 1
 fi
 command -v tcpdump >/dev/null || { apt-get update -qq; apt-get install -y -qq tcpdump >/dev/null; }
-if ! python3 -c 'import websockets.asyncio.client' 2>/dev/null; then
-    pip install -q websockets || pip install -q --break-system-packages websockets
-fi
+scripts/install-dependencies.sh
 
 if [ -z "${WSTAP:-}" ]; then
     echo "== swift build -c release"

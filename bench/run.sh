@@ -46,18 +46,13 @@ command -v tshark >/dev/null || missing+=(tshark)
 [ -x /usr/bin/time ] || missing+=(time)
 command -v ethtool >/dev/null || missing+=(ethtool)
 command -v ip >/dev/null || missing+=(iproute2)
-command -v pkg-config >/dev/null || missing+=(pkg-config)
-pkg-config --exists libpcap 2>/dev/null || missing+=(libpcap-dev)
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "== installing ${missing[*]}"
     apt-get update -qq
     apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-# The peers use websockets' asyncio API (version 13 or later), from PyPI.
-if ! python3 -c 'import websockets.asyncio.client' 2>/dev/null; then
-    command -v pip >/dev/null || { apt-get update -qq; apt-get install -y -qq python3-pip >/dev/null; }
-    pip install -q websockets || pip install -q --break-system-packages websockets
-fi
+# libpcap-dev, pkg-config and the peers' websockets (13 or later), as for the build and tests.
+scripts/install-dependencies.sh
 
 echo "== swift build -c release"
 swift build -c release 2>&1 | tail -1

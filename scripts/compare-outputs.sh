@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Compares what two wstap binaries print for every capture: `read --format jsonl`, `sessions
-# --format jsonl`, `export --format har` and `export --format session`, byte for byte (stdout,
+# Compares what two wstap binaries print for every capture: `read` (text and JSON Lines), `sessions`
+# (JSON Lines and `--details` text), `export --format har` and `--format session`, byte for byte (stdout,
 # stderr and exit status). Used to show that a refactoring kept every output.
 #
 #   scripts/compare-outputs.sh OLD_BINARY NEW_BINARY [CAPTURE...]
@@ -23,7 +23,8 @@ trap 'rm -rf "$work"' EXIT
 compared=0
 differing=0
 for capture in "$@"; do
-    for command in "read --format jsonl" "sessions --format jsonl" "export --format har" "export --format session"; do
+    for command in "read --format jsonl" "sessions --format jsonl" "export --format har" "export --format session" \
+        "read --color never" "sessions --details --color never"; do
         for side in old new; do
             binary=$old; [ "$side" = new ] && binary=$new
             # shellcheck disable=SC2086

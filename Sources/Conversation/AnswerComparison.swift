@@ -1,7 +1,7 @@
 import WebSocketProtocol
 
 /// How one server answer compares with the recorded one at the same position.
-public enum AnswerOutcome: String, Sendable {
+public enum AnswerOutcome: String, Sendable, CaseIterable {
     /// Same opcode and bytes, or (both JSON) the same structure outside the ignored paths.
     case matched
     case differing
@@ -55,6 +55,19 @@ public struct AnswerComparator: Sendable {
             results.append(compare(recorded, received, index: index))
         }
         return results
+    }
+
+    /// Only the outcome of `compare(_:_:index:)`, without previews or the list of differences: what
+    /// an answer that is counted but not listed costs.
+    public func outcome(_ expected: ReplayMessage?, _ actual: ReplayMessage?) -> AnswerOutcome {
+        guard let expected, let actual else { return expected == nil ? .extra : .missing }
+        if expected.opcode != actual.opcode { return .differing }
+        if expected.payload == actual.payload { return .matched }
+        if expected.opcode == .text || expected.opcode == .binary,
+            let left = JSONValue.parse(expected.payload), let right = JSONValue.parse(actual.payload) {
+            return JSONDiff.differences(left, right, ignoring: ignoring, maxDifferences: 1).isEmpty ? .matched : .differing
+        }
+        return .differing
     }
 
     public func compare(_ expected: ReplayMessage?, _ actual: ReplayMessage?, index: Int) -> AnswerComparison {

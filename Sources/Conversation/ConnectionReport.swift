@@ -31,16 +31,19 @@ public struct ConnectionReport: Sendable {
     public var recordedSubprotocol: String?
     public var extensions: [String] = []
     public var failure: ReplayFailure?
-    /// Client messages sent / recorded.
+    /// Messages of the played role sent / recorded (client messages for `replay`).
     public var sent = 0
     public var recordedClientMessages = 0
+    /// The listed comparisons (`AnswerTally` bounds them); `answerCounts` counts every answer.
     public var answers: [AnswerComparison] = []
+    /// Every answer of the live peer by outcome, listed or not.
+    public var answerCounts: [AnswerOutcome: Int] = [:]
     /// Things worth knowing that are not differences: timeouts, server protocol anomalies.
     public var notes: [String] = []
     public var durationSeconds: Double = 0
 
-    public func count(_ outcome: AnswerOutcome) -> Int { answers.filter { $0.outcome == outcome }.count }
+    public func count(_ outcome: AnswerOutcome) -> Int { answerCounts[outcome, default: 0] }
 
     /// All answers matched and nothing failed.
-    public var allMatched: Bool { failure == nil && answers.allSatisfy { $0.outcome == .matched } }
+    public var allMatched: Bool { failure == nil && AnswerOutcome.allCases.allSatisfy { $0 == .matched || count($0) == 0 } }
 }

@@ -1,17 +1,24 @@
 import NIOCore
 import WebSocketProtocol
 
-/// Turns a recorded client message into the frames replay sends: the same opcode, the same
-/// fragmentation, compressed with the parameters negotiated now, and masked with a fresh random key
-/// per frame (NIO does not mask by itself; RFC 6455 §5.3 requires it of clients).
+/// Turns a recorded message of the played role into the frames the engine sends: the same opcode,
+/// the same fragmentation, compressed with the role's parameters negotiated now, and masked as the
+/// role requires (a client masks with a fresh random key per frame — NIO does not mask by itself,
+/// RFC 6455 §5.3 requires it of clients; a server never masks).
 struct FrameEncoder {
-    /// Compresses client messages when permessage-deflate was negotiated on the new connection.
+    /// Compresses messages when permessage-deflate was negotiated on the new connection.
     private let deflater: PerMessageDeflater?
+    /// Whether `encode` masks the frames of this role.
+    let masksFrames: Bool
 
-    init(compression: PerMessageDeflateParameters?) throws {
+    /// `compression`: what the new connection negotiated; the role picks its side of it
+    /// (`client_*` for what a client sends, `server_*` for what a server sends).
+    init(compression: PerMessageDeflateParameters?, role: ConversationRole = .client) throws {
         deflater = try compression.map {
-            try PerMessageDeflater(windowBits: $0.clientMaxWindowBits, noContextTakeover: $0.clientNoContextTakeover)
+            let settings = role.sendingCompression($0)
+            return try PerMessageDeflater(windowBits: settings.windowBits, noContextTakeover: settings.noContextTakeover)
         }
+        masksFrames = role.masksFrames
     }
 
     /// One frame before masking.
@@ -50,10 +57,10 @@ struct FrameEncoder {
         return frames
     }
 
-    /// The frame's wire bytes: header, masking key, masked payload.
-    static func encode(_ frame: Frame, allocator: ByteBufferAllocator) -> ByteBuffer {
+    /// The frame's wire bytes: header, masking key (when `masked`), payload.
+    static func encode(_ frame: Frame, masked: Bool = true, allocator: ByteBufferAllocator) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: frame.payload.count + 14)
-        encode(frame, into: &buffer)
+        encode(frame, masked: masked, into: &buffer)
         return buffer
     }
 

@@ -10,6 +10,10 @@ import WebSocketProtocol
 /// nonce), and the headers that belong to one particular connection. `Sec-WebSocket-Extensions`
 /// is offered only when the recording negotiated permessage-deflate, and only that extension,
 /// because replay can produce nothing else.
+///
+/// Nothing here checks syntax: the recorded target and headers are checked by
+/// `SessionConnection.requestProblem` and `--header` flags by `HTTPFieldSyntax` before a request is
+/// built (a CR LF written verbatim would let a recording smuggle a header or a second request).
 public struct HandshakeRequest: Sendable {
     /// Headers never copied from the recording: the handshake mechanics replay writes itself, and
     /// hop-by-hop or body headers that describe the old connection.
@@ -33,7 +37,8 @@ public struct HandshakeRequest: Sendable {
             HTTPField(name: "Sec-WebSocket-Key", value: key),
             HTTPField(name: "Sec-WebSocket-Version", value: "13"),
         ]
-        for field in recorded?.headers.fields ?? [] where !Self.regenerated.contains(field.name.lowercased()) {
+        for field in recorded?.headers.fields ?? []
+        where !Self.regenerated.contains(field.name.lowercased()) && !HTTPFieldSyntax.isPseudoHeader(field.name) {
             fields.append(field)
         }
         let negotiated = WebSocketExtensionHeader.parse(connection.extensions)

@@ -9,6 +9,11 @@ public struct JSONDifference: Sendable, Equatable {
 
 /// Structural comparison of two JSON documents, skipping paths the user said legitimately change.
 public enum JSONDiff {
+    /// Longest rendered value kept in a difference (default 1 KiB of JSON text): a difference at the
+    /// root of a 16 MiB document would otherwise keep the whole document, once per listed answer.
+    /// A longer value is replaced by a JSON string that says what it was and how long.
+    public static let maxRenderedValueBytes = 1024
+
     /// Differences between `expected` and `actual`, depth first, object keys sorted, at most
     /// `maxDifferences` of them (a changed array can produce many; the count stays useful).
     public static func differences(
@@ -55,6 +60,19 @@ public enum JSONDiff {
         _ output: inout [JSONDifference]
     ) {
         guard output.count < limit, !patterns.contains(where: { $0.covers(path) }) else { return }
-        output.append(JSONDifference(path: JSONPathPattern.render(path), expected: expected?.description, actual: actual?.description))
+        output.append(JSONDifference(path: JSONPathPattern.render(path), expected: expected.map(rendered), actual: actual.map(rendered)))
+    }
+
+    /// The value as JSON text, or a JSON string summarising it when longer than `maxRenderedValueBytes`.
+    static func rendered(_ value: JSONValue) -> String {
+        let text = value.description
+        guard text.utf8.count > maxRenderedValueBytes else { return text }
+        let kind = switch value {
+        case .object: "object"
+        case .array: "array"
+        case .string: "string"
+        default: "value"
+        }
+        return JSONValue.quoted("(\(kind) of \(text.utf8.count) bytes of JSON)")
     }
 }

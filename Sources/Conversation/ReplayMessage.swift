@@ -27,20 +27,26 @@ public struct ReplayMessage: Sendable, Equatable {
     public enum Problem: Error, Sendable, CustomStringConvertible {
         case incomplete
         case notDecompressed
+        /// Larger than `--max-message-bytes` (the limit, in bytes).
+        case tooLarge(Int)
         case invalid(String)
 
         public var description: String {
             switch self {
             case .incomplete: return "it is incomplete in the recording (lost packets or cut at the size cap)"
             case .notDecompressed: return "it is compressed and could not be decompressed from the recording"
+            case .tooLarge(let limit): return "it is larger than --max-message-bytes (\(limit) bytes)"
             case .invalid(let detail): return detail
             }
         }
     }
 
-    /// Converts a session message; fails when the recording does not hold its exact bytes.
-    public init(_ message: SessionMessage) throws(Problem) {
+    /// Converts a session message; fails when the recording does not hold its exact bytes, or when
+    /// they are more than `maxPayloadBytes` (checked before decoding, so an oversized payload of a
+    /// session or HAR file is never held twice).
+    public init(_ message: SessionMessage, maxPayloadBytes: Int = .max) throws(Problem) {
         guard let opcode = message.opcodeValue else { throw .invalid("unknown opcode \(message.opcode)") }
+        guard message.decodedPayloadLength <= maxPayloadBytes else { throw .tooLarge(maxPayloadBytes) }
         guard let payload = message.payloadBytes else { throw .invalid("payload is not base64") }
         guard !message.incomplete else { throw .incomplete }
         guard !message.compressed || message.decompressed else { throw .notDecompressed }

@@ -84,8 +84,9 @@ public struct ReplayReportFormatter: Sendable {
                 break
             }
         }
-        if divergent.count > maxShownDifferences {
-            lines.append("  … \(divergent.count - maxShownDifferences) more divergent answers (--format jsonl lists all)")
+        let divergentCount = report.count(.differing) + report.count(.missing) + report.count(.extra)
+        if divergentCount > maxShownDifferences {
+            lines.append("  … \(divergentCount - maxShownDifferences) more divergent answers (--format jsonl lists all)")
         }
         for note in report.notes { lines.append("  note: \(note)") }
         return lines

@@ -17,6 +17,10 @@ public struct Replayer: Sendable {
     /// per connection, in recording order. With concurrency above 1, each connection starts at its
     /// recorded offset from the first one (divided by speed), so overlapping sessions overlap again.
     public func run(_ connections: [SessionConnection]) async throws(ReplayFailure) -> [ConnectionReport] {
+        // The command line checks these already; a library caller gets the same refusal.
+        for (name, value) in configuration.headers where !HTTPFieldSyntax.isToken(name) || !HTTPFieldSyntax.isSafeValue(value) {
+            throw .unreplayable("header \(HTTPFieldSyntax.shown(name)) is not a token with a value free of CR, LF and NUL")
+        }
         var sslContext: NIOSSLContext?
         if configuration.target.secure {
             var tls = TLSConfiguration.makeClientConfiguration()
@@ -35,6 +39,8 @@ public struct Replayer: Sendable {
         let context = sslContext
         var reports: [Int: ConnectionReport] = [:]
         let started = Date()
+        // Start offsets are recorded gaps too: cut like the gaps between messages.
+        var schedule = RecordedSchedule(start: firstStart, speed: configuration.speed, maxGap: configuration.maxRecordedGap)
         await withTaskGroup(of: (Int, ConnectionReport).self) { tasks in
             var running = 0
             for (position, connection) in ordered {
@@ -43,8 +49,8 @@ public struct Replayer: Sendable {
                     running -= 1
                 }
                 if limit > 1 {
-                    let delay = (connection.start - firstStart) / configuration.speed - Date().timeIntervalSince(started)
-                    if delay > 0 { try? await Task.sleep(nanoseconds: UInt64(delay * 1e9)) }
+                    let offset = schedule.offset(forRecorded: connection.start)
+                    try? await ConversationClock.sleep(seconds: offset - Date().timeIntervalSince(started))
                 }
                 running += 1
                 tasks.addTask {
@@ -53,6 +59,9 @@ public struct Replayer: Sendable {
                 }
             }
             for await (index, report) in tasks { reports[index] = report }
+        }
+        if let note = schedule.note, let first = ordered.first?.offset {
+            reports[first]?.notes.append("connection starts: " + note)
         }
         return connections.indices.compactMap { reports[$0] }
     }

@@ -1,42 +1,23 @@
+import MessageDecoding
 import PacketCapture
 import PacketDecoding
 import TCPReassembly
 import WebSocketInspection
 import WebSocketProtocol
 
-/// Limits for the whole pipeline, gathered so the CLI can set them from flags.
-public struct InspectorConfiguration: Sendable {
-    public var reassembly: TCPAssemblerConfiguration
-    public var inspection: InspectionConfiguration
-
-    public init(reassembly: TCPAssemblerConfiguration = .init(), inspection: InspectionConfiguration = .init()) {
-        self.reassembly = reassembly
-        self.inspection = inspection
-    }
-}
-
-/// Counts of what the pipeline saw, for warnings and summaries.
-public struct InspectorStatistics: Sendable {
-    public var packets = 0
-    public var tcpSegments = 0
-    public var notTCP = 0
-    public var fragments = 0
-    public var malformed = 0
-    /// Packets whose payload the capture cut short (snapshot length).
-    public var cutBySnapshotLength = 0
-    public var bytesCutBySnapshotLength = 0
-    public var firstMalformedReason: String?
-}
-
 /// The offline and live pipeline: packets in, `InspectorEvent`s out, in order.
 ///
-/// Packet decoding → TCP reassembly → one `ConnectionAnalyzer` per TCP connection. Time is the
-/// packets' time throughout, so the same file always gives the same events.
+/// Packet decoding → TCP reassembly → (a stream layer, seam 1) → one `ConnectionAnalyzer` per TCP
+/// connection → (a message decoder, seam 2) → events, with anomalies bounded per connection. Time is
+/// the packets' time throughout, so the same file always gives the same events.
 public final class CaptureInspector {
     private let decoder: PacketDecoder
     private var assembler: TCPAssembler
     private let configuration: InspectorConfiguration
     private var analyzers: [Int: ConnectionAnalyzer] = [:]
+    private var layers: [Int: any StreamLayer] = [:]
+    private var messageDecoders: [Int: any MessageDecoder] = [:]
+    private var anomalyLimiter: AnomalyLimiter
     private let emit: (InspectorEvent) -> Void
     public private(set) var statistics = InspectorStatistics()
 
@@ -46,6 +27,7 @@ public final class CaptureInspector {
         self.decoder = decoder
         self.configuration = configuration
         self.assembler = TCPAssembler(configuration: configuration.reassembly)
+        self.anomalyLimiter = AnomalyLimiter(configuration: configuration.inspection)
         self.emit = emit
     }
 
@@ -74,28 +56,99 @@ public final class CaptureInspector {
     public func finish() {
         assembler.finish { handle($0) }
         for id in analyzers.keys.sorted() {
-            analyzers[id]?.finish(reason: .endOfCapture, at: .zero, emit)
+            finishConnection(id, reason: .endOfCapture, at: .zero)
         }
-        analyzers.removeAll()
+        for anomaly in anomalyLimiter.finish(connection: nil, at: .zero) { emit(.anomaly(anomaly)) }
     }
 
     private func handle(_ event: TCPStreamEvent) {
         switch event {
         case .opened(let info):
             analyzers[info.id] = ConnectionAnalyzer(info: info, configuration: configuration.inspection)
+            if let layer = configuration.streamLayers.make(info) { layers[info.id] = layer }
         case .data(let connection, let side, let bytes, let timestamp):
-            guard let analyzer = analyzers[connection] else { return }
-            analyzer.receive(bytes, from: side, at: timestamp, emit)
-            if analyzer.isIgnored { analyzers[connection] = nil }
+            if let layer = layers[connection] {
+                layer.receive(bytes, from: side, at: timestamp) { layered($0, connection: connection) }
+            } else {
+                analyze(bytes, connection: connection, side: side, at: timestamp)
+            }
         case .gap(let connection, let side, let byteCount, let timestamp):
-            analyzers[connection]?.receiveGap(byteCount, from: side, at: timestamp, emit)
+            if let layer = layers[connection] {
+                layer.receiveGap(byteCount, from: side, at: timestamp) { layered($0, connection: connection) }
+            } else {
+                analyzers[connection]?.receiveGap(byteCount, from: side, at: timestamp) { deliver($0) }
+            }
         case .closed(let connection, let reason, let timestamp):
-            analyzers[connection]?.finish(reason: reason, at: timestamp, emit)
-            analyzers[connection] = nil
+            finishConnection(connection, reason: reason, at: timestamp)
         case .anomaly(let connection, let kind, let detail, let timestamp):
             // Reassembly trouble matters only on connections that carry WebSocket (or when global).
             if let connection, analyzers[connection] == nil { return }
-            emit(.anomaly(InspectorAnomaly(connection: connection, timestamp: timestamp, direction: nil, kind: AnomalyKind(tcp: kind), detail: detail)))
+            deliver(.anomaly(InspectorAnomaly(connection: connection, timestamp: timestamp, direction: nil, kind: AnomalyKind(tcp: kind), detail: detail)))
+        }
+    }
+
+    private func analyze(_ bytes: ArraySlice<UInt8>, connection: Int, side: StreamSide, at timestamp: Timestamp) {
+        guard let analyzer = analyzers[connection] else { return }
+        analyzer.receive(bytes, from: side, at: timestamp) { deliver($0) }
+        if analyzer.isIgnored {
+            // Not WebSocket: nothing downstream needs this connection's bytes any more.
+            analyzers[connection] = nil
+            layers[connection] = nil
+        }
+    }
+
+    /// What a connection's stream layer handed on.
+    private func layered(_ output: StreamLayerOutput, connection: Int) {
+        switch output {
+        case .data(let side, let bytes, let timestamp):
+            analyze(bytes, connection: connection, side: side, at: timestamp)
+        case .gap(let side, let byteCount, let timestamp):
+            analyzers[connection]?.receiveGap(byteCount, from: side, at: timestamp) { deliver($0) }
+        case .anomaly(let kind, let detail, let timestamp):
+            deliver(.anomaly(InspectorAnomaly(connection: connection, timestamp: timestamp, direction: nil, kind: kind, detail: detail)))
+        }
+    }
+
+    private func finishConnection(_ connection: Int, reason: TCPCloseReason, at timestamp: Timestamp) {
+        if let layer = layers.removeValue(forKey: connection) {
+            layer.finish(at: timestamp) { layered($0, connection: connection) }
+        }
+        analyzers.removeValue(forKey: connection)?.finish(reason: reason, at: timestamp) { deliver($0) }
+        // A connection that never became WebSocket (or was given up) has no close event to carry
+        // its summary; its counts are forgotten here in any case, so they cannot pile up.
+        for anomaly in anomalyLimiter.finish(connection: connection, at: timestamp) { emit(.anomaly(anomaly)) }
+    }
+
+    /// Every event passes here on its way out: decoders annotate messages, anomalies are bounded.
+    private func deliver(_ event: InspectorEvent) {
+        switch event {
+        case .anomaly(let anomaly):
+            guard let admitted = anomalyLimiter.admit(anomaly) else { return }
+            emit(.anomaly(admitted))
+        case .open(var info):
+            info.tls = layers[info.connection]?.tlsSession
+            if let chosen = configuration.messageDecoders.decoder(subprotocol: info.subprotocol, path: info.path) {
+                messageDecoders[info.connection] = chosen.decoder
+            }
+            emit(.open(info))
+        case .message(var message):
+            if var decoder = messageDecoders[message.connection] {
+                message.annotation = decoder.annotate(DecodableMessage(
+                    direction: message.direction, opcode: message.opcode, payload: message.payload,
+                    isComplete: !message.truncated && !message.isIncomplete && (!message.compressed || message.decompressed),
+                    time: message.timestamp.secondsValue))
+                messageDecoders[message.connection] = decoder
+                emit(.message(message))
+            } else {
+                emit(event)
+            }
+        case .close(let close):
+            // The summary of suppressed anomalies belongs to the connection: before its close.
+            for anomaly in anomalyLimiter.finish(connection: close.connection, at: close.timestamp) { emit(.anomaly(anomaly)) }
+            messageDecoders[close.connection] = nil
+            emit(event)
+        case .refused, .gap:
+            emit(event)
         }
     }
 }

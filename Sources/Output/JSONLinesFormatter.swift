@@ -1,8 +1,9 @@
+import MessageDecoding
 import PacketDecoding
 import WebSocketProtocol
 import WebSocketInspection
 
-/// Formats `InspectorEvent`s as JSON Lines: one object per event, fields documented in README.md,
+/// Formats `InspectorEvent`s as JSON Lines: one object per event, fields documented in docs/jsonl.md,
 /// stable so that `jq` scripts keep working.
 ///
 /// It remembers each connection's endpoints from its `open` event so that every message line
@@ -33,7 +34,18 @@ public struct JSONLinesFormatter {
             JSONEncoding.appendBool(info.handshake, to: &output)
             if let confidence = info.confidence {
                 JSONEncoding.appendKey("confidence", to: &output)
-                JSONEncoding.appendString(confidence, to: &output)
+                JSONEncoding.appendString(confidence.rawValue, to: &output)
+            }
+            if let tls = info.tls {
+                // wss://: what the TLS hellos said (docs/jsonl.md).
+                JSONEncoding.appendKey("tls", to: &output)
+                output.append(UInt8(ascii: "{"))
+                JSONEncoding.appendKey("version", to: &output, first: true)
+                JSONEncoding.appendString(tls.version, to: &output)
+                optionalString("cipher", tls.cipher, &output)
+                optionalString("sni", tls.serverName, &output)
+                optionalString("alpn", tls.protocols.first, &output)
+                output.append(UInt8(ascii: "}"))
             }
         case .refused(let refusal):
             header("refused", refusal.connection, refusal.timestamp, &output)
@@ -80,7 +92,7 @@ public struct JSONLinesFormatter {
             header("close", close.connection, close.timestamp, &output)
             appendKnownEndpoints(close.connection, &output)
             JSONEncoding.appendKey("reason", to: &output)
-            JSONEncoding.appendString(close.reason, to: &output)
+            JSONEncoding.appendString(close.reason.name, to: &output)
             JSONEncoding.appendKey("messages_from_client", to: &output)
             JSONEncoding.appendInteger(close.messagesFromClient, to: &output)
             JSONEncoding.appendKey("messages_from_server", to: &output)
@@ -126,6 +138,7 @@ public struct JSONLinesFormatter {
             JSONEncoding.appendKey("reason", to: &output)
             JSONEncoding.appendString(message.closeReason ?? "", to: &output)
         }
+        if let annotation = message.annotation { appendAnnotation(annotation, &output) }
         // Text only when the bytes are the message's real, valid UTF-8 text; otherwise base64, so
         // that output is always byte-exact.
         let payloadIsPlain = !message.compressed || message.decompressed
@@ -138,6 +151,25 @@ public struct JSONLinesFormatter {
             Base64.append(message.payload, to: &output)
             output.append(UInt8(ascii: "\""))
         }
+    }
+
+    /// `"decoded":{"protocol":…,"summary":…, field: value, …}`: what the connection's message
+    /// decoder said (docs/jsonl.md); the payload fields stay as the WebSocket layer decoded them.
+    private func appendAnnotation(_ annotation: MessageAnnotation, _ output: inout [UInt8]) {
+        JSONEncoding.appendKey("decoded", to: &output)
+        output.append(UInt8(ascii: "{"))
+        JSONEncoding.appendString("protocol", to: &output)
+        output.append(UInt8(ascii: ":"))
+        JSONEncoding.appendString(annotation.protocolName, to: &output)
+        JSONEncoding.appendKey("summary", to: &output)
+        JSONEncoding.appendString(annotation.summary, to: &output)
+        for field in annotation.fields {
+            output.append(UInt8(ascii: ","))
+            JSONEncoding.appendString(field.name, to: &output)
+            output.append(UInt8(ascii: ":"))
+            JSONEncoding.appendString(field.value, to: &output)
+        }
+        output.append(UInt8(ascii: "}"))
     }
 
     private func header(_ name: StaticString, _ connection: Int, _ timestamp: Timestamp, _ output: inout [UInt8]) {

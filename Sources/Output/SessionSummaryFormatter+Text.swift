@@ -54,7 +54,7 @@ extension SessionSummaryFormatter {
         let info = connection.info
         var lines: [String] = []
         var title = "#\(info.connection) \(info.client) → \(info.server)"
-        title += info.handshake ? " GET \(info.path ?? "?")" : " (mid-stream, confidence \(info.confidence ?? "low"))"
+        title += info.handshake ? " GET \(info.path ?? "?")" : " (mid-stream, confidence \(info.confidence?.rawValue ?? "low"))"
         lines.append(style.bold(title))
         var negotiated: [String] = []
         if let host = info.host { negotiated.append("host \(host)") }
@@ -84,7 +84,7 @@ extension SessionSummaryFormatter {
         } else {
             close += "no close frame"
         }
-        close += "; TCP " + (connection.close?.reason ?? "still open")
+        close += "; TCP " + (connection.close?.reason.name ?? "still open")
         if let code = connection.browserCloseCode {
             close += "; browser CloseEvent code \(code), wasClean \(connection.closedCleanly)"
         }
@@ -113,7 +113,7 @@ extension SessionSummaryFormatter {
     static func closeSummary(_ connection: RecordedConnection) -> String {
         guard let code = connection.browserCloseCode else { return "open" }
         var text = "\(code)"
-        if let first = connection.closedFirstBy { text += " by \(first.senderName)" } else if let close = connection.close { text += " (\(close.reason))" }
+        if let first = connection.closedFirstBy { text += " by \(first.senderName)" } else if let close = connection.close { text += " (\(close.reason.name))" }
         return text
     }
 

@@ -4,7 +4,7 @@ import WebSocketInspection
 import Sessions
 
 /// Formats the `wstap sessions` overview: a table for people, or one JSON object per connection
-/// (fields documented in README.md) for scripts.
+/// (fields documented in docs/jsonl.md) for scripts.
 public struct SessionSummaryFormatter {
     public var style: TerminalStyle
 
@@ -132,7 +132,7 @@ public struct SessionSummaryFormatter {
 
     private func closeJSON(_ connection: RecordedConnection, _ out: inout [UInt8]) {
         out.append(contentsOf: #"{"tcp":"#.utf8)
-        JSONEncoding.appendRaw(connection.close.map { "\"\($0.reason)\"" } ?? "null", to: &out)
+        JSONEncoding.appendRaw(connection.close.map { "\"\($0.reason.name)\"" } ?? "null", to: &out)
         JSONEncoding.appendKey("first_by", to: &out)
         JSONEncoding.appendRaw(connection.closedFirstBy.map { "\"\($0.senderName)\"" } ?? "null", to: &out)
         for (key, direction) in [("client", WebSocketDirection.clientToServer), ("server", .serverToClient)] {

@@ -62,13 +62,14 @@ public struct TextFormatter {
         switch event {
         case .open(let info):
             var line = "\(Self.time(info.timestamp)) #\(info.connection) open \(info.client) → \(info.server)"
+            if let tls = info.tls { line += " wss (\(tls.version), \(tls.cipher))" }
             if info.handshake {
                 line += " GET \(info.path ?? "?")"
                 if let host = info.host { line += " host=\(host)" }
                 if let subprotocol = info.subprotocol { line += " subprotocol=\(subprotocol)" }
                 if !info.extensions.isEmpty { line += " extensions=\"\(info.extensions.joined(separator: ", "))\"" }
             } else {
-                line += " (no handshake captured; frames found mid-stream, confidence \(info.confidence ?? "low"))"
+                line += " (no handshake captured; frames found mid-stream, confidence \(info.confidence?.rawValue ?? "low"))"
             }
             return line
         case .refused(let refusal):
@@ -82,7 +83,7 @@ public struct TextFormatter {
             let arrow = anomaly.direction.map { " " + Self.arrow($0) } ?? ""
             return "\(Self.time(anomaly.timestamp)) \(connection)\(arrow) ! \(anomaly.kind): \(anomaly.detail)"
         case .close(let close):
-            return "\(Self.time(close.timestamp)) #\(close.connection) end (\(close.reason)): \(close.messagesFromClient) from client, \(close.messagesFromServer) from server"
+            return "\(Self.time(close.timestamp)) #\(close.connection) end (\(close.reason.name)): \(close.messagesFromClient) from client, \(close.messagesFromServer) from server"
         }
     }
 

@@ -14,7 +14,7 @@ extension RecordedConnection {
         }
         if let close {
             // A flush at the end of the capture is not a close: the connection may still be open.
-            if close.reason != "end_of_capture" {
+            if close.reason != .endOfCapture {
                 steps.append(BrowserStateChange(state: .closed, timestamp: close.timestamp))
             }
         }
@@ -26,15 +26,15 @@ extension RecordedConnection {
     /// close frame. Nil while the connection is still open at the end of the capture.
     public var browserCloseCode: UInt16? {
         if let fromServer = closeFrames.first(where: { $0.direction == .serverToClient }) {
-            return fromServer.code ?? 1005
+            return fromServer.code ?? WebSocketCloseCode.noStatusReceived.rawValue
         }
-        guard let close, close.reason != "end_of_capture" else { return nil }
-        return 1006
+        guard let close, close.reason != .endOfCapture else { return nil }
+        return WebSocketCloseCode.abnormalClosure.rawValue
     }
 
     /// `CloseEvent.wasClean`: both close frames were exchanged and the TCP connection ended with FIN.
     public var closedCleanly: Bool {
-        closeFrames.count == 2 && closeFrames[0].direction != closeFrames[1].direction && close?.reason == "fin"
+        closeFrames.count == 2 && closeFrames[0].direction != closeFrames[1].direction && close?.reason == .fin
     }
 
     /// The first close frame: who started the closing handshake.
@@ -54,7 +54,7 @@ extension RecordedConnection {
     /// A connection that ended (reset, FIN, idle, eviction) before the server's close frame is an
     /// abnormal closure (1006): a browser fires `error` before `close`.
     mutating func settleAbnormalClosure() {
-        guard browserError == nil, let close, close.reason != "end_of_capture" else { return }
+        guard browserError == nil, let close, close.reason != .endOfCapture else { return }
         if !closeFrames.contains(where: { $0.direction == .serverToClient }) {
             browserError = BrowserErrorEvent(timestamp: close.timestamp, cause: .abnormalClosure)
         }

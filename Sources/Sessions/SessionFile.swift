@@ -9,7 +9,7 @@ import WebSocketInspection
 /// The file holds, per connection, the handshake heads exactly as captured, what they negotiated,
 /// and every message with what replay needs to send it again the same way (opcode, payload,
 /// fragmentation, compression). Payloads are base64 so binary messages survive; times are epoch
-/// seconds as numbers so pacing can be reproduced. README.md documents each field.
+/// seconds as numbers so pacing can be reproduced. docs/formats.md documents each field.
 public struct SessionFile: Codable, Sendable, Equatable {
     /// The value of `format`, checked on reading so a wrong JSON file is refused clearly.
     public static let formatName = "wstap-session"
@@ -180,6 +180,14 @@ public struct SessionMessage: Codable, Sendable, Equatable {
     /// The payload bytes, or nil when `payload` is not valid base64.
     public var payloadBytes: [UInt8]? { Data(base64Encoded: payload).map { [UInt8]($0) } }
 
+    /// The length `payloadBytes` has when `payload` is valid base64, computed without decoding it, so
+    /// that a size limit can be applied before the bytes are allocated.
+    public var decodedPayloadLength: Int {
+        let characters = payload.utf8
+        let padding = characters.reversed().prefix(2).prefix { $0 == UInt8(ascii: "=") }.count
+        return characters.count / 4 * 3 - padding
+    }
+
     static func opcode(named name: String) -> WebSocketOpcode? {
         switch name {
         case "continuation": return .continuation
@@ -238,7 +246,15 @@ extension SessionFile {
         guard file.format == formatName else { throw .wrongFormat(file.format) }
         guard file.version == currentVersion else { throw .unsupportedVersion(file.version) }
         for connection in file.connections {
+            // JSON has no infinity, but a number such as 1e999 may decode as one; times must be
+            // numbers a clock can hold (replay's pacing also caps every gap).
+            guard connection.start.isFinite else {
+                throw .invalidMessage(connection: connection.id, index: 0, "start is not a finite number of seconds")
+            }
             for (index, message) in connection.messages.enumerated() {
+                guard message.time.isFinite else {
+                    throw .invalidMessage(connection: connection.id, index: index, "time is not a finite number of seconds")
+                }
                 guard message.from == "client" || message.from == "server" else {
                     throw .invalidMessage(connection: connection.id, index: index, "from must be \"client\" or \"server\", not \"\(message.from)\"")
                 }

@@ -61,6 +61,15 @@ public struct AnomalyKind: Hashable, Comparable, Sendable, CustomStringConvertib
     public static let clockJump = AnomalyKind(tcp: .clockJump)
     public static let headTooLarge = AnomalyKind("head_too_large")
 
+    // TLS decryption (the TLSDecryption stream layer).
+    public static let noKey = AnomalyKind("no_key")
+    public static let tlsUnsupported = AnomalyKind("tls_unsupported")
+    public static let tlsAuthenticationFailed = AnomalyKind("tls_authentication_failed")
+    public static let tlsRecordTooLarge = AnomalyKind("tls_record_too_large")
+    public static let tlsMalformed = AnomalyKind("tls_malformed")
+    public static let tlsRecordLost = AnomalyKind("tls_record_lost")
+    public static let http2NotDecoded = AnomalyKind("http2_not_decoded")
+
     /// Every kind, in the order of the documentation's table.
     public static let all: [AnomalyKind] = [
         .wrongAccept, .missingKey, .missingAccept, .unofferedExtension, .unofferedSubprotocol, .unsupportedVersion,
@@ -72,6 +81,8 @@ public struct AnomalyKind: Hashable, Comparable, Sendable, CustomStringConvertib
         .unparsedBytes, .undecodableCompressedMessage, .compressionContextLost, .pendingLimit,
         .reassemblyBufferLimit, .connectionLimit, .headTooLarge,
         .clockJump,
+        .noKey, .tlsUnsupported, .tlsAuthenticationFailed, .tlsRecordTooLarge, .tlsMalformed, .tlsRecordLost,
+        .http2NotDecoded,
     ]
 
     /// The kind with this name, nil for a name no kind has.

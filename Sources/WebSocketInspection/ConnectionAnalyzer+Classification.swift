@@ -65,7 +65,7 @@ extension ConnectionAnalyzer {
             // Clients must mask and servers must not (RFC 6455 §5.1): masking names the sender.
             clientSide = masked ? side : Self.other(side)
             guard let clientSide else { return false }
-            let confidence = chained >= 3 ? "high" : (chained == 2 ? "medium" : "low")
+            let confidence = MidstreamConfidence(chainedHeaders: chained)
             let firstSeen = pending.compactMap(\.firstTimestamp).min() ?? lastTimestamp
             let connectionInfo = WebSocketConnectionInfo(
                 connection: info.id, timestamp: firstSeen, client: endpoint(of: clientSide),

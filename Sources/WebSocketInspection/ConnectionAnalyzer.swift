@@ -107,17 +107,8 @@ public final class ConnectionAnalyzer {
         if mode == .undecided { classify(isFinal: true, at: timestamp, emit) }
         guard mode == .websocket, let websocketInfo else { return }
         for index in decoders.indices { decoders[index].finish(at: timestamp, emit) }
-        let name: String
-        switch reason {
-        case .fin: name = "fin"
-        case .reset: name = "reset"
-        case .idle: name = "idle"
-        case .evicted: name = "evicted"
-        case .endOfCapture: name = "end_of_capture"
-        case .reused: name = "reused"
-        }
         emit(.close(ConnectionClose(
-            connection: websocketInfo.connection, timestamp: timestamp, reason: name,
+            connection: websocketInfo.connection, timestamp: timestamp, reason: reason,
             messagesFromClient: decoders[0].messageCount, messagesFromServer: decoders[1].messageCount)))
         mode = .ignored
     }

@@ -1,4 +1,5 @@
 import PacketDecoding
+import TCPReassembly
 import WebSocketProtocol
 
 /// A WebSocket connection as wstap first knows it: endpoints and what the handshake negotiated.
@@ -16,19 +17,21 @@ public struct WebSocketConnectionInfo: Sendable {
     public var extensions: [String]
     /// True when the HTTP Upgrade handshake was captured; false for a mid-stream pickup.
     public var handshake: Bool
-    /// Without a handshake: how sure the frame-boundary heuristics are (`high`, `medium`, `low`).
-    public var confidence: String?
+    /// Without a handshake: how sure the frame-boundary heuristics are.
+    public var confidence: MidstreamConfidence?
     /// When the Upgrade request's first byte was captured (the browser's CONNECTING state starts
     /// there); nil without a handshake.
     public var requestTimestamp: Timestamp?
     /// The request and response heads as captured, for exports and replay.
     public var requestHead: HTTPRequestHead?
     public var responseHead: HTTPResponseHead?
+    /// Set when the connection was decrypted by a TLS stream layer (`wss://`).
+    public var tls: TLSSessionInfo?
 
     public init(
         connection: Int, timestamp: Timestamp, client: Endpoint, server: Endpoint, path: String? = nil,
         host: String? = nil, subprotocol: String? = nil, extensions: [String] = [], handshake: Bool,
-        confidence: String? = nil, requestHead: HTTPRequestHead? = nil, responseHead: HTTPResponseHead? = nil
+        confidence: MidstreamConfidence? = nil, requestHead: HTTPRequestHead? = nil, responseHead: HTTPResponseHead? = nil
     ) {
         self.connection = connection
         self.timestamp = timestamp
@@ -80,8 +83,8 @@ public struct InspectorAnomaly: Sendable {
 public struct ConnectionClose: Sendable {
     public var connection: Int
     public var timestamp: Timestamp
-    /// `fin`, `reset`, `idle`, `evicted` or `end_of_capture`: what ended the TCP connection's tracking.
-    public var reason: String
+    /// What ended the TCP connection's tracking (`reason.name` is the stable spelling).
+    public var reason: TCPCloseReason
     public var messagesFromClient: Int
     public var messagesFromServer: Int
 }

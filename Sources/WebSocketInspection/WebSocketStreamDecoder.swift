@@ -4,49 +4,29 @@ import WebSocketProtocol
 /// Decodes one direction of a WebSocket connection: frames into messages, with the protocol checks
 /// that apply to a single direction.
 ///
-/// Data messages are assembled from their fragments with control frames allowed in between (they
-/// are reported on their own, as they arrive). Payloads are unmasked while copied, once, into a
-/// buffer capped at `maxMessageBytes`; bytes beyond the cap are counted, not kept.
+/// The glue between three parts that each do one thing: `WebSocketFrameParser` (a pure state
+/// machine that returns frame events), `WebSocketMessageAssembler` (data frames into messages,
+/// capped) and `CompressionContext` (permessage-deflate and its window policy). What stays here is
+/// policy: which frames break which rule, control frames (reported on their own, as they arrive,
+/// also between the fragments of a data message), close bodies, and resynchronisation after lost
+/// framing (WebSocketStreamDecoder+Resynchronization.swift).
 public struct WebSocketStreamDecoder {
     public let connection: Int
     public let direction: WebSocketDirection
     let configuration: InspectionConfiguration
     /// Whether permessage-deflate was negotiated for the connection (RSV1 then means "compressed").
     let compressionNegotiated: Bool
-    private var inflater: PerMessageInflater?
-    /// The sender keeps its compression window between messages, so one lost message spoils the rest.
-    private var contextTakeover = false
-    /// A compressed message was lost or could not be inflated while `contextTakeover` holds.
-    private var contextLost = false
-    /// Without a captured handshake the sender's window is unknown from the start: after a message
-    /// fails, start afresh with the next one; after one inflates, keep its window, since any
-    /// reference it can satisfy points at the same bytes the sender had (never wrong bytes, and
-    /// more messages decoded than inflating each one alone).
-    private let guessesContext: Bool
-    private var sawCompressedMessage = false
+    private var compression: CompressionContext?
 
     var parser = WebSocketFrameParser()
+    private var assembler: WebSocketMessageAssembler
     private var frame: WebSocketFrameHeader?
-    private var frameBuffer: [UInt8] = []
+    /// The payload of the current control frame (data frames go straight to the assembler).
+    private var controlPayload: [UInt8] = []
     private var frameMissingBytes: UInt64 = 0
     /// Payload bytes of the current frame that arrived. Data frames go straight into the message
-    /// buffer (and past the cap, nowhere), so the frame buffer's size cannot tell how many came.
+    /// buffer (and past the cap, nowhere), so no buffer's size can tell how many came.
     private var frameReceivedBytes: UInt64 = 0
-
-    /// The data message being assembled, between its first frame and the frame with FIN.
-    private struct PartialMessage {
-        var opcode: WebSocketOpcode
-        var compressed: Bool
-        var payload: [UInt8] = []
-        var length: UInt64 = 0
-        var frames = 0
-        /// Wire payload length of each frame, kept only for fragmented messages.
-        var fragmentLengths: [UInt64] = []
-        var missingBytes: UInt64 = 0
-        /// Cut short (lost framing or the end of the capture): the full length is unknown.
-        var cutShort = false
-    }
-    private var message: PartialMessage?
 
     /// Looking for a frame boundary after lost framing; holds bytes while scanning.
     var resynchronizing = false
@@ -66,20 +46,14 @@ public struct WebSocketStreamDecoder {
         connection: Int, direction: WebSocketDirection, configuration: InspectionConfiguration,
         compression: PerMessageDeflateParameters?, startsAtFrameBoundary: Bool = true
     ) {
-        self.guessesContext = !startsAtFrameBoundary
         self.connection = connection
         self.direction = direction
         self.configuration = configuration
         self.compressionNegotiated = compression != nil
-        if let compression {
-            let client = direction == .clientToServer
-            contextTakeover = !(client ? compression.clientNoContextTakeover : compression.serverNoContextTakeover)
-            inflater = PerMessageInflater(
-                windowBits: client ? compression.clientMaxWindowBits : compression.serverMaxWindowBits,
-                noContextTakeover: guessesContext ? false : !contextTakeover,
-                configuration: InflateConfiguration(
-                    maxMessageBytes: configuration.maxMessageBytes, maxInflatedBytes: configuration.maxInflatedBytes))
+        self.compression = compression.map {
+            CompressionContext(parameters: $0, direction: direction, guessesContext: !startsAtFrameBoundary, configuration: configuration)
         }
+        assembler = WebSocketMessageAssembler(configuration: configuration)
         resynchronizing = !startsAtFrameBoundary
         atStreamStart = !startsAtFrameBoundary
     }
@@ -111,9 +85,11 @@ public struct WebSocketStreamDecoder {
             return
         }
         abandonPartialMessage(at: timestamp, emit)
-        loseCompressionContext(at: timestamp, emit)
+        var reported: [(AnomalyKind, String)] = []
+        compression?.loseContext { reported.append(($0, $1)) }
+        for (kind, detail) in reported { anomaly(kind, detail, at: timestamp, emit) }
         frame = nil
-        frameBuffer.removeAll(keepingCapacity: true)
+        controlPayload.removeAll(keepingCapacity: true)
         resynchronizing = true
         scanBuffer.removeAll()
     }
@@ -125,8 +101,8 @@ public struct WebSocketStreamDecoder {
             let accounted = frameReceivedBytes + frameMissingBytes
             let missing = frame.payloadLength > accounted ? frame.payloadLength - accounted : 0
             anomaly(.truncatedFrame, "the capture ends \(missing) bytes before the end of a \(frame.opcode) frame", at: timestamp, emit)
-            frameMissingBytes += missing
-            if !frame.opcode.isControl && message != nil { appendFramePayloadToMessage() }
+            if !frame.opcode.isControl { assembler.endFrameCutShort(missingBytes: frameMissingBytes + missing) }
+            frameMissingBytes = 0
             self.frame = nil
         }
         abandonPartialMessage(at: timestamp, emit)
@@ -135,12 +111,8 @@ public struct WebSocketStreamDecoder {
     // MARK: - Frames
 
     mutating func parseFrames(_ bytes: ArraySlice<UInt8>, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
-        var invalidReason: String?
-        // The parser is moved out while it runs: its callbacks mutate the rest of `self`.
-        var activeParser = WebSocketFrameParser()
-        swap(&activeParser, &parser)
-        defer { swap(&activeParser, &parser) }
-        activeParser.parse(bytes) { event in
+        var rest = bytes
+        while let event = parser.next(&rest) {
             switch event {
             case .frameStart(let header):
                 frameStarted(header, at: timestamp, emit)
@@ -149,21 +121,19 @@ public struct WebSocketStreamDecoder {
             case .frameEnd(let header):
                 frameEnded(header, at: timestamp, emit)
             case .invalid(let reason):
-                invalidReason = reason
+                anomaly(.invalidFrameHeader, reason, at: timestamp, emit)
+                abandonPartialMessage(at: timestamp, emit)
+                frame = nil
+                resynchronizing = true
+                scanBuffer.removeAll()
+                return
             }
-        }
-        if let invalidReason {
-            anomaly(.invalidFrameHeader, invalidReason, at: timestamp, emit)
-            abandonPartialMessage(at: timestamp, emit)
-            frame = nil
-            resynchronizing = true
-            scanBuffer.removeAll()
         }
     }
 
     private mutating func frameStarted(_ header: WebSocketFrameHeader, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
         frame = header
-        frameBuffer.removeAll(keepingCapacity: true)
+        controlPayload.removeAll(keepingCapacity: true)
         frameMissingBytes = 0
         frameReceivedBytes = 0
         let fromClient = direction == .clientToServer
@@ -192,48 +162,36 @@ public struct WebSocketStreamDecoder {
             return
         }
         if header.opcode == .continuation {
-            if message == nil {
+            if !assembler.isAssembling {
                 anomaly(.unexpectedContinuation, "a continuation frame with no fragmented message in progress", at: timestamp, emit)
-                message = PartialMessage(opcode: .continuation, compressed: false)
+                assembler.start(opcode: .continuation, compressed: false)
             }
             if header.rsv1 && compressionNegotiated {
                 anomaly(.rsv1OnContinuation, "RSV1 set on a continuation frame (RFC 7692 §6.1)", at: timestamp, emit)
             }
         } else {
-            if message != nil {
+            if assembler.isAssembling {
                 anomaly(.unfinishedFragmentedMessage, "a new \(header.opcode) frame while a fragmented message was in progress", at: timestamp, emit)
                 abandonPartialMessage(at: timestamp, emit)
             }
-            message = PartialMessage(opcode: header.opcode, compressed: compressionNegotiated && header.rsv1)
+            assembler.start(opcode: header.opcode, compressed: compressionNegotiated && header.rsv1)
         }
     }
 
     private mutating func framePayload(_ chunk: ArraySlice<UInt8>, offset: UInt64) {
         guard let header = frame else { return }
         frameReceivedBytes += UInt64(chunk.count)
-        // Control frames keep at most a little over the 125 bytes they may carry; data frames go
-        // straight into the message buffer so that a message is copied once.
-        let limit = header.opcode.isControl ? min(configuration.maxMessageBytes, 4096) : configuration.maxMessageBytes
-        if !header.opcode.isControl, var partial = message {
-            message = nil  // avoid a copy of the buffer while appending
-            if offset == 0 { Self.reserveForFrame(header, in: &partial.payload, limit: limit) }
-            let room = max(0, limit - partial.payload.count)
-            let kept = chunk.prefix(room)
-            if let key = header.maskKey {
-                WebSocketMasking.appendUnmasked(kept, maskKey: key, offset: offset, to: &partial.payload)
-            } else {
-                partial.payload.append(contentsOf: kept)
-            }
-            partial.length += UInt64(chunk.count)
-            message = partial
+        if !header.opcode.isControl {
+            assembler.append(chunk, of: header, offset: offset)
             return
         }
-        let room = max(0, limit - frameBuffer.count)
-        let kept = chunk.prefix(room)
+        // Control frames keep at most a little over the 125 bytes they may carry.
+        let limit = min(configuration.maxMessageBytes, 4096)
+        let kept = chunk.prefix(max(0, limit - controlPayload.count))
         if let key = header.maskKey {
-            WebSocketMasking.appendUnmasked(kept, maskKey: key, offset: offset, to: &frameBuffer)
+            WebSocketMasking.appendUnmasked(kept, maskKey: key, offset: offset, to: &controlPayload)
         } else {
-            frameBuffer.append(contentsOf: kept)
+            controlPayload.append(contentsOf: kept)
         }
     }
 
@@ -243,60 +201,32 @@ public struct WebSocketStreamDecoder {
             emitControl(header, at: timestamp, emit)
             return
         }
-        guard var partial = message else { return }
-        message = nil
-        if partial.frames > 0 || !header.fin { partial.fragmentLengths.append(header.payloadLength) }
-        partial.frames += 1
-        partial.missingBytes += frameMissingBytes
-        partial.length += frameMissingBytes
+        let missing = frameMissingBytes
         frameMissingBytes = 0
-        if header.fin {
-            emitData(partial, at: timestamp, emit)
-        } else {
-            message = partial
-        }
-    }
-
-    private mutating func appendFramePayloadToMessage() {
-        message?.missingBytes += frameMissingBytes
-        message?.length += frameMissingBytes
-        message?.frames += 1
-        frameMissingBytes = 0
+        if let complete = assembler.endFrame(header, missingBytes: missing) { emitData(complete, at: timestamp, emit) }
     }
 
     // MARK: - Messages
 
-    private mutating func emitData(_ partial: PartialMessage, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+    private mutating func emitData(_ partial: WebSocketMessageAssembler.PartialMessage, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
         var payload = partial.payload
         var length = partial.length
         var truncated = UInt64(payload.count) + partial.missingBytes < length
         var decompressed = false
         var sizeIsExact = true
-        if partial.compressed, let inflater {
-            sawCompressedMessage = true
+        if partial.compressed, compression != nil {
+            var damage: String?
             if partial.missingBytes > 0 || partial.cutShort || truncated {
-                anomaly(.undecodableCompressedMessage, "a compressed message with \(truncated ? "more than --max-message-bytes on the wire" : "bytes lost in the capture") cannot be inflated", at: timestamp, emit)
-                loseCompressionContext(at: timestamp, emit)
-            } else if contextLost {
-                anomaly(.undecodableCompressedMessage, "the compression context of this direction was lost earlier", at: timestamp, emit)
-            } else {
-                switch inflater.inflate(message: payload) {
-                case .inflated(let bytes):
-                    payload = bytes
-                    length = UInt64(bytes.count)
-                    decompressed = true
-                case .tooLarge(let produced, let partialOutput, let exact):
-                    payload = partialOutput
-                    length = UInt64(produced)
-                    truncated = true
-                    decompressed = true
-                    sizeIsExact = exact
-                    if !exact { loseCompressionContext(at: timestamp, emit) }
-                case .failed(let reason):
-                    anomaly(.undecodableCompressedMessage, reason, at: timestamp, emit)
-                    loseCompressionContext(at: timestamp, emit)
-                }
+                damage = truncated ? "more than --max-message-bytes on the wire" : "bytes lost in the capture"
             }
+            var reported: [(AnomalyKind, String)] = []
+            let outcome = compression!.decompress(payload, length: length, damage: damage) { reported.append(($0, $1)) }
+            for (kind, detail) in reported { anomaly(kind, detail, at: timestamp, emit) }
+            payload = outcome.payload
+            length = outcome.length
+            decompressed = outcome.decompressed
+            truncated = truncated || outcome.truncated
+            sizeIsExact = outcome.sizeIsExact
         }
         if truncated {
             anomaly(.messageTooLarge, "\(partial.opcode) message of \(sizeIsExact ? "" : "at least ")\(length) bytes kept to its first \(payload.count) bytes (--max-message-bytes)", at: timestamp, emit)
@@ -314,8 +244,8 @@ public struct WebSocketStreamDecoder {
     }
 
     private mutating func emitControl(_ header: WebSocketFrameHeader, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
-        let payload = frameBuffer
-        frameBuffer.removeAll(keepingCapacity: true)
+        let payload = controlPayload
+        controlPayload.removeAll(keepingCapacity: true)
         let missing = frameMissingBytes
         frameMissingBytes = 0
         var closeCode: UInt16?
@@ -327,16 +257,14 @@ public struct WebSocketStreamDecoder {
             } else if payload.count >= 2 {
                 let code = UInt16(payload[0]) << 8 | UInt16(payload[1])
                 closeCode = code
-                if !CloseCode.maySend(code) {
+                if !WebSocketCloseCode(code).maySend {
                     anomaly(.invalidCloseCode, "close code \(code) must not be sent on the wire (RFC 6455 §7.4)", at: timestamp, emit)
                 }
                 let reasonBytes = payload[2...]
-                if UTF8Validation.isValid(reasonBytes) {
-                    closeReason = String(decoding: reasonBytes, as: UTF8.self)
-                } else {
+                if !UTF8Validation.isValid(reasonBytes) {
                     anomaly(.invalidUTF8, "close reason is not valid UTF-8", at: timestamp, emit)
-                    closeReason = String(decoding: reasonBytes, as: UTF8.self)
                 }
+                closeReason = String(decoding: reasonBytes, as: UTF8.self)
             }
         }
         messageCount += 1
@@ -349,23 +277,8 @@ public struct WebSocketStreamDecoder {
 
     /// Reports a data message cut short by lost framing or the end of the capture, as incomplete.
     private mutating func abandonPartialMessage(at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
-        guard var partial = message else { return }
-        message = nil
-        if partial.frames == 0 { partial.frames = 1 }
-        partial.cutShort = true
+        guard let partial = assembler.abandon() else { return }
         anomaly(.incompleteMessage, "a \(partial.opcode) message was cut short after \(partial.length) bytes in \(partial.frames) frame(s)", at: timestamp, emit)
         emitData(partial, at: timestamp, emit)
-    }
-
-    /// With context takeover, a lost or undecodable compressed message leaves the sender's window
-    /// unknown: every later compressed message in this direction is reported, never guessed.
-    private mutating func loseCompressionContext(at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
-        if guessesContext {
-            inflater?.reset()
-            return
-        }
-        guard inflater != nil, contextTakeover, !contextLost else { return }
-        contextLost = true
-        anomaly(.compressionContextLost, "later compressed messages from the \(direction.senderName) cannot be inflated (context takeover)", at: timestamp, emit)
     }
 }

@@ -11,10 +11,13 @@ public struct InflateConfiguration: Sendable, Equatable {
     /// not memory. Default 1 GiB; a message that inflates to more loses the window.
     public var maxInflatedBytes: Int
 
-    /// - Parameters:
-    ///   - maxMessageBytes: see `maxMessageBytes`; default 16 MiB.
-    ///   - maxInflatedBytes: see `maxInflatedBytes`; default 1 GiB.
-    public init(maxMessageBytes: Int = 16 << 20, maxInflatedBytes: Int = 1 << 30) {
+    /// The default of `maxMessageBytes`, 16 MiB: also the default message cap of the whole tool
+    /// (`InspectionConfiguration.maxMessageBytes`, `replay --max-message-bytes`).
+    public static let defaultMaxMessageBytes = 16 << 20
+    /// The default of `maxInflatedBytes`, 1 GiB.
+    public static let defaultMaxInflatedBytes = 1 << 30
+
+    public init(maxMessageBytes: Int = defaultMaxMessageBytes, maxInflatedBytes: Int = defaultMaxInflatedBytes) {
         self.maxMessageBytes = maxMessageBytes
         self.maxInflatedBytes = maxInflatedBytes
     }

@@ -40,60 +40,66 @@ public struct WebSocketFrameParser: Sendable {
     /// True between frames: the next byte is the first byte of a header.
     public var isAtFrameBoundary: Bool { isSynchronized && current == nil && headerBuffer.isEmpty }
 
-    /// Consumes `bytes`, reporting frames through `handle`.
-    public mutating func parse(_ bytes: ArraySlice<UInt8>, _ handle: (Event) -> Void) {
-        var index = bytes.startIndex
-        let end = bytes.endIndex
-        while index < end && isSynchronized {
-            if let frame = current {
-                let remaining = frame.payloadLength - payloadConsumed
-                let available = UInt64(end - index)
-                let take = Int(min(remaining, available))
-                if take > 0 {
-                    handle(.payload(bytes[index..<(index + take)], offset: payloadConsumed))
-                    index += take
-                    payloadConsumed += UInt64(take)
-                }
-                if payloadConsumed == frame.payloadLength {
-                    current = nil
-                    handle(.frameEnd(frame))
-                }
-                continue
+    /// Reads the next event from the front of `bytes`, removing what it consumed; nil when
+    /// `bytes` is used up (or the parser is desynchronized) and more input is needed.
+    ///
+    /// A pure state machine that returns its results, as NIO's parsers do: the caller loops
+    /// `while let event = parser.next(&rest)` and may change its own state between events, with
+    /// no callback reaching back into it. After `.invalid` it returns nil until `resynchronize()`.
+    public mutating func next(_ bytes: inout ArraySlice<UInt8>) -> Event? {
+        guard isSynchronized else { return nil }
+        if let frame = current {
+            if payloadConsumed == frame.payloadLength {
+                current = nil
+                return .frameEnd(frame)
             }
-            // Reading a header: straight from the chunk when it is whole, else through the small buffer.
-            let result: WebSocketFrameHeader.ParseResult
-            var consumed = 0
-            if headerBuffer.isEmpty {
-                result = bytes[index...].withUnsafeBytes { WebSocketFrameHeader.parse($0) }
-                if case .header(let header) = result { consumed = header.headerLength }
-            } else {
-                let previous = headerBuffer.count
-                let take = min(14 - previous, end - index)
-                headerBuffer.append(contentsOf: bytes[index..<(index + take)])
-                result = headerBuffer.withUnsafeBytes { WebSocketFrameHeader.parse($0) }
-                if case .header(let header) = result { consumed = header.headerLength - previous }
-                else if case .needMoreBytes = result { consumed = take }
-            }
-            switch result {
-            case .header(let header):
-                headerBuffer.removeAll(keepingCapacity: true)
-                index += consumed
-                current = header
-                payloadConsumed = 0
-                handle(.frameStart(header))
-                if header.payloadLength == 0 {
-                    current = nil
-                    handle(.frameEnd(header))
-                }
-            case .needMoreBytes:
-                if headerBuffer.isEmpty { headerBuffer.append(contentsOf: bytes[index..<end]) }
-                index = end
-            case .invalid(let reason):
-                headerBuffer.removeAll(keepingCapacity: true)
-                isSynchronized = false
-                handle(.invalid(reason))
-            }
+            guard !bytes.isEmpty else { return nil }
+            let remaining = frame.payloadLength - payloadConsumed
+            let take = Int(min(remaining, UInt64(bytes.count)))
+            let chunk = bytes.prefix(take)
+            bytes.removeFirst(take)
+            let offset = payloadConsumed
+            payloadConsumed += UInt64(take)
+            return .payload(chunk, offset: offset)
         }
+        guard !bytes.isEmpty else { return nil }
+        // Reading a header: straight from the chunk when it is whole, else through the small buffer.
+        let result: WebSocketFrameHeader.ParseResult
+        var consumed = 0
+        if headerBuffer.isEmpty {
+            result = bytes.withUnsafeBytes { WebSocketFrameHeader.parse($0) }
+            if case .header(let header) = result { consumed = header.headerLength }
+        } else {
+            let previous = headerBuffer.count
+            let take = min(14 - previous, bytes.count)
+            headerBuffer.append(contentsOf: bytes.prefix(take))
+            result = headerBuffer.withUnsafeBytes { WebSocketFrameHeader.parse($0) }
+            if case .header(let header) = result { consumed = header.headerLength - previous }
+            else if case .needMoreBytes = result { consumed = take }
+        }
+        switch result {
+        case .header(let header):
+            headerBuffer.removeAll(keepingCapacity: true)
+            bytes.removeFirst(consumed)
+            current = header
+            payloadConsumed = 0
+            return .frameStart(header)
+        case .needMoreBytes:
+            if headerBuffer.isEmpty { headerBuffer.append(contentsOf: bytes) }
+            bytes.removeFirst(bytes.count)
+            return nil
+        case .invalid(let reason):
+            headerBuffer.removeAll(keepingCapacity: true)
+            isSynchronized = false
+            return .invalid(reason)
+        }
+    }
+
+    /// Consumes all of `bytes`, handing each event to `handle`: for callers (tests, fuzzers) that
+    /// only observe; a decoder that changes state per event loops over `next(_:)` instead.
+    public mutating func parse(_ bytes: ArraySlice<UInt8>, _ handle: (Event) -> Void) {
+        var rest = bytes
+        while let event = next(&rest) { handle(event) }
     }
 
     /// Accounts for `count` bytes that were lost from the stream.

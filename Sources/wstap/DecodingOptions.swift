@@ -35,6 +35,18 @@ struct DecodingOptions: ParsableArguments {
     @Option(name: .long, help: "Largest HTTP handshake head, in bytes; a connection whose head is longer is no longer followed.")
     var maxHeadBytes: Int = InspectionConfiguration().maxHeadBytes
 
+    @Option(name: .long, help: "Anomalies of one kind shown per connection; the rest are counted in one last line.")
+    var maxAnomaliesPerKind: Int = InspectionConfiguration().maxAnomaliesPerKind
+
+    @Option(name: .long, help: "Longest anomaly detail, in bytes; longer ones are cut and say how much was left out.")
+    var maxAnomalyDetailBytes: Int = InspectionConfiguration().maxAnomalyDetailBytes
+
+    @Option(name: .long, help: "Frame lengths kept per fragmented message (for replay); further frames are counted only.")
+    var maxFragmentLengths: Int = InspectionConfiguration().maxFragmentLengths
+
+    @Option(name: .long, help: KeyLogOption.helpText)
+    var keylog: String?
+
     @Flag(name: .long, help: "Do not look for WebSocket frames in connections whose handshake was not captured.")
     var noMidstream = false
 
@@ -46,6 +58,10 @@ struct DecodingOptions: ParsableArguments {
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
         guard maxBufferedBytes > 0 else { throw ValidationError("--max-buffered-bytes must be positive") }
         guard maxHeadBytes > 0 else { throw ValidationError("--max-head-bytes must be positive") }
+        guard maxAnomaliesPerKind > 0 else { throw ValidationError("--max-anomalies-per-kind must be positive") }
+        guard maxAnomalyDetailBytes >= 64 else { throw ValidationError("--max-anomaly-detail-bytes must be at least 64") }
+        guard maxFragmentLengths >= 0 else { throw ValidationError("--max-fragment-lengths must be zero or more") }
+        try KeyLogOption.validate(flag: keylog)
     }
 
     var configuration: InspectorConfiguration {
@@ -53,10 +69,14 @@ struct DecodingOptions: ParsableArguments {
         configuration.inspection.maxMessageBytes = maxMessageBytes
         configuration.inspection.detectMidstream = !noMidstream
         configuration.inspection.maxHeadBytes = maxHeadBytes
+        configuration.inspection.maxAnomaliesPerKind = maxAnomaliesPerKind
+        configuration.inspection.maxAnomalyDetailBytes = maxAnomalyDetailBytes
+        configuration.inspection.maxFragmentLengths = maxFragmentLengths
         configuration.reassembly.maxConnections = maxConnections
         configuration.reassembly.maxBufferedBytesTotal = maxBufferedBytes
         // One connection may not hold more than the whole budget.
         configuration.reassembly.maxBufferedBytesPerConnection = min(configuration.reassembly.maxBufferedBytesPerConnection, maxBufferedBytes)
+        configuration.streamLayers = KeyLogOption.streamLayers(flag: keylog)
         return configuration
     }
 

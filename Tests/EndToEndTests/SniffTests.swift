@@ -60,6 +60,7 @@ struct SniffTests {
 
     /// Runs one scenario's server and client on `port`; both append what they send to `truth`.
     static func drivePeers(scenario: String, port: Int, folder: URL, truth: URL) throws {
+        try TestPeers.require()
         let ready = folder.appendingPathComponent("\(scenario).ready")
         let serverLog = folder.appendingPathComponent("\(scenario).server.jsonl")
         let clientLog = folder.appendingPathComponent("\(scenario).client.jsonl")
@@ -180,6 +181,15 @@ struct SniffTests {
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(elapsed >= 1 && elapsed < 10, "took \(elapsed) s")
         #expect(result.stderr.contains("packets captured"))
+    }
+
+    /// A duration that does not fit a millisecond count used to trap (SIGILL); every value out of
+    /// range is a usage error now.
+    @Test(arguments: ["1e300", "inf", "nan", "0", "-5", "2592001"])
+    func durationOutOfRangeIsAUsageError(value: String) throws {
+        let result = try WSTapRunner.run(["sniff", "-i", "lo", "--duration=\(value)"], timeout: 20)
+        #expect(result.status == 64, "status \(result.status), stderr: \(result.stderr)")
+        #expect(result.stderr.contains("--duration must be a number of seconds"), "stderr: \(result.stderr)")
     }
 
     @Test func badFilterNamesTheProblem() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import PacketCapture
 import PacketDecoding
 import TCPReassembly
@@ -10,18 +11,6 @@ import WebSocketProtocol
 /// duplicated or overlapped, reassembly and WebSocket decoding give the same messages. Frames end up
 /// split at arbitrary points across segments, so this also checks frame parsing across boundaries.
 @Suite struct CaptureResegmentationTests {
-    /// SplitMix64: a fixed seed gives the same cases on every run and platform.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let capturesFolder = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("captures")
 
@@ -70,7 +59,7 @@ import WebSocketProtocol
 
     /// Re-cuts each payload at random points (sometimes overlapping the previous piece), duplicates
     /// some pieces, and shuffles data-only pieces within a window of four.
-    static func mangle(_ segments: [TCPSegment], using generator: inout SeededGenerator, overlap: Bool = true, duplicate: Bool = true, reorder: Bool = true) -> [TCPSegment] {
+    static func mangle(_ segments: [TCPSegment], using generator: inout SplitMix64, overlap: Bool = true, duplicate: Bool = true, reorder: Bool = true) -> [TCPSegment] {
         var pieces: [TCPSegment] = []
         for segment in segments {
             let payload = segment.payload
@@ -119,7 +108,7 @@ import WebSocketProtocol
         let expected = Self.messages(original)
         #expect(!expected.isEmpty)
         for seed in UInt64(1)...3 {
-            var generator = SeededGenerator(state: seed)
+            var generator = SplitMix64(seed: seed)
             let mangled = Self.mangle(original, using: &generator)
             #expect(mangled.count > original.count)
             let actual = Self.messages(mangled)

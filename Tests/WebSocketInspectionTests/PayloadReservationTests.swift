@@ -7,21 +7,21 @@ import WebSocketProtocol
 @Suite struct PayloadReservationTests {
     @Test func reservesAnHonestFrameAtOnce() {
         var payload: [UInt8] = []
-        WebSocketStreamDecoder.reserveForFrame(WebSocketFrameHeader(fin: true, opcode: .binary, payloadLength: 100_000), in: &payload, limit: 16 << 20)
+        WebSocketMessageAssembler.reserveForFrame(WebSocketFrameHeader(fin: true, opcode: .binary, payloadLength: 100_000), in: &payload, limit: 16 << 20)
         #expect(payload.capacity >= 100_000)
     }
 
     @Test func aHugeClaimedLengthReservesOnlyTheBoundAhead() {
         var payload: [UInt8] = []
         let hostile = WebSocketFrameHeader(fin: true, opcode: .binary, payloadLength: 1 << 62)
-        WebSocketStreamDecoder.reserveForFrame(hostile, in: &payload, limit: 16 << 20)
-        #expect(payload.capacity >= WebSocketStreamDecoder.maxBytesReservedAhead)
-        #expect(payload.capacity < 2 * WebSocketStreamDecoder.maxBytesReservedAhead)
+        WebSocketMessageAssembler.reserveForFrame(hostile, in: &payload, limit: 16 << 20)
+        #expect(payload.capacity >= WebSocketMessageAssembler.maxBytesReservedAhead)
+        #expect(payload.capacity < 2 * WebSocketMessageAssembler.maxBytesReservedAhead)
     }
 
     @Test func neverReservesPastTheMessageLimit() {
         var payload: [UInt8] = []
-        WebSocketStreamDecoder.reserveForFrame(WebSocketFrameHeader(fin: true, opcode: .text, payloadLength: 200_000), in: &payload, limit: 1000)
+        WebSocketMessageAssembler.reserveForFrame(WebSocketFrameHeader(fin: true, opcode: .text, payloadLength: 200_000), in: &payload, limit: 1000)
         #expect(payload.capacity < 4096)
     }
 
@@ -30,7 +30,7 @@ import WebSocketProtocol
         var reallocations = 0
         for _ in 0..<10_000 {
             let before = payload.capacity
-            WebSocketStreamDecoder.reserveForFrame(WebSocketFrameHeader(fin: false, opcode: .continuation, payloadLength: 10), in: &payload, limit: 16 << 20)
+            WebSocketMessageAssembler.reserveForFrame(WebSocketFrameHeader(fin: false, opcode: .continuation, payloadLength: 10), in: &payload, limit: 16 << 20)
             if payload.capacity != before { reallocations += 1 }
             payload.append(contentsOf: repeatElement(0x61, count: 10))
         }

@@ -16,6 +16,12 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from netns import Netns as _Netns, sh, wait_for  # noqa: E402
+
+
+def Netns(idx):
+    return _Netns(f"wstap-cap-{idx}")
 REPO = os.path.dirname(os.path.dirname(HERE))
 OUT = os.path.join(REPO, "captures")
 PY = sys.executable
@@ -46,47 +52,9 @@ SCENARIOS = [
 ]
 
 
-def sh(*args, check=True, **kw):
-    return subprocess.run(list(args), check=check, **kw)
-
 
 def log(*a):
     print("[record]", *a, flush=True)
-
-
-class Netns:
-    def __init__(self, idx):
-        self.name = f"wstap-cap-{idx}"
-
-    def __enter__(self):
-        sh("ip", "netns", "del", self.name, check=False, stderr=subprocess.DEVNULL)
-        sh("ip", "netns", "add", self.name)
-        self.run("ip", "link", "set", "lo", "mtu", "1500", "up")
-        if shutil.which("ethtool"):
-            self.run("ethtool", "-K", "lo", "tso", "off", "gso", "off", "gro", "off",
-                     check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        return self
-
-    def cmd(self, *args):
-        return ["ip", "netns", "exec", self.name, *args]
-
-    def run(self, *args, **kw):
-        return sh(*self.cmd(*args), **kw)
-
-    def popen(self, *args, **kw):
-        return subprocess.Popen(self.cmd(*args), **kw)
-
-    def __exit__(self, *exc):
-        sh("ip", "netns", "del", self.name, check=False)
-
-
-def wait_for(pred, timeout, what):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"timeout waiting for {what}")
 
 
 class Capture:
@@ -327,8 +295,14 @@ def readme():
 
 
 def main():
-    os.makedirs(OUT, exist_ok=True)
     only = set(sys.argv[1:])
+    unknown = only - {sc[0] for sc in SCENARIOS} - {"derive"}
+    if unknown:
+        # Also catches --help: a stray argument must not re-record nothing and rewrite the README.
+        names = " ".join(sc[0] for sc in SCENARIOS)
+        sys.exit(f"usage: record.py [SCENARIO ...]  (as root; none: all)\nscenarios: {names} derive\n"
+                 f"unknown: {' '.join(sorted(unknown))}")
+    os.makedirs(OUT, exist_ok=True)
     for idx, sc in enumerate(SCENARIOS, start=1):
         if only and sc[0] not in only:
             continue

@@ -69,33 +69,66 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds to wait at the end for the server to close (extra messages are reported).")
     var closeTimeout: Double = 1
 
+    @Option(name: .long, help: "Longest wait in seconds between two messages with --pace recorded, and between connection starts; longer recorded gaps are cut and reported.")
+    var maxRecordedGap: Double = ReplayConfiguration.defaultMaxRecordedGapSeconds
+
+    @Option(name: .long, help: "Most payload bytes kept from the recording over the connections replayed (a session or HAR file may be twice this size).")
+    var maxRecordingBytes: Int = RecordingLoader.defaultMaxRecordingBytes
+
     @Option(name: .long, help: "Largest message kept, in bytes, from the recording and from the server.")
     var maxMessageBytes: Int = InspectionConfiguration().maxMessageBytes
 
     @Option(name: .long, help: "A capture SOURCE: a BPF filter in tcpdump syntax, applied before decoding.")
     var filter: String?
 
+    @Option(name: .long, help: KeyLogOption.helpText)
+    var keylog: String?
+
     func validate() throws {
-        guard speed > 0, speed.isFinite else { throw ValidationError("--speed must be a positive number") }
+        let speeds = ReplayConfiguration.speedRange
+        guard speeds.contains(speed) else {
+            throw ValidationError("--speed must be between \(speeds.lowerBound) and \(Int(speeds.upperBound)), not \(speed)")
+        }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
-        for value in [connectTimeout, answerTimeout, closeTimeout] where !(value >= 0 && value.isFinite) {
-            throw ValidationError("timeouts must be zero or more seconds")
+        let maxSeconds = ReplayConfiguration.maxTimeoutSeconds
+        let durations = [
+            ("--connect-timeout", connectTimeout), ("--answer-timeout", answerTimeout), ("--close-timeout", closeTimeout),
+            ("--max-recorded-gap", maxRecordedGap),
+        ]
+        for (flag, value) in durations where !(value >= 0 && value <= maxSeconds) {
+            throw ValidationError("\(flag) must be between 0 and \(Int(maxSeconds)) seconds (maxTimeoutSeconds), not \(value)")
         }
         guard maxMessageBytes > 0 else { throw ValidationError("--max-message-bytes must be positive") }
+        guard maxRecordingBytes > 0 else { throw ValidationError("--max-recording-bytes must be positive") }
+        _ = try parsedHeaders()
+        try KeyLogOption.validate(flag: keylog)
+    }
+
+    /// `--header` values as (name, value), refusing what would break the request head: a name that
+    /// is not an HTTP token, a value with CR, LF or NUL (it would smuggle headers to the server).
+    func parsedHeaders() throws -> [(name: String, value: String)] {
+        try header.map { line in
+            guard let colon = line.firstIndex(of: ":"), !line[..<colon].trimmingCharacters().isEmpty else {
+                throw ValidationError("--header must look like 'Name: value', not \(HTTPFieldSyntax.shown(line))")
+            }
+            let name = String(line[..<colon]).trimmingCharacters()
+            let value = String(line[line.index(after: colon)...]).trimmingCharacters()
+            guard HTTPFieldSyntax.isToken(name) else {
+                throw ValidationError("--header name \(HTTPFieldSyntax.shown(name)) is not an HTTP token (letters, digits and !#$%&'*+-.^_`|~)")
+            }
+            guard HTTPFieldSyntax.isSafeValue(value) else {
+                throw ValidationError("--header \(HTTPFieldSyntax.shown(name)): the value must not contain CR, LF or NUL")
+            }
+            return (name, value)
+        }
     }
 
     func run() async throws {
         let replayTarget: ReplayTarget
-        var headers: [(name: String, value: String)] = []
+        let headers = try parsedHeaders()
         var patterns: [JSONPathPattern] = []
         do {
             replayTarget = try ReplayTarget(parsing: target)
-            for line in header {
-                guard let colon = line.firstIndex(of: ":"), !line[..<colon].trimmingCharacters().isEmpty else {
-                    throw ValidationError("--header must look like 'Name: value', not '\(line)'")
-                }
-                headers.append((String(line[..<colon]).trimmingCharacters(), String(line[line.index(after: colon)...]).trimmingCharacters()))
-            }
             for text in ignore { patterns.append(try JSONPathPattern(text)) }
         } catch let error as ReplayTarget.ParseError {
             throw ValidationError(error.description)
@@ -107,21 +140,21 @@ struct ReplayCommand: AsyncParsableCommand {
         do {
             var reader = CaptureReader(filter: filter)
             reader.configuration.inspection.maxMessageBytes = maxMessageBytes
-            loaded = try RecordingLoader.load(source, reader: reader)
+            reader.configuration.streamLayers = KeyLogOption.streamLayers(flag: keylog)
+            let selection = RecordingLoader.Selection(
+                connections: connections.isEmpty ? nil : Set(connections), maxRecordingBytes: maxRecordingBytes)
+            loaded = try RecordingLoader.load(source, reader: reader, selection: selection)
         } catch {
             Diagnostics.error(error.description)
             throw ExitCode(2)
         }
         loaded.warnings.forEach(Diagnostics.warning)
-        var selected = loaded.session.connections
-        if !connections.isEmpty {
-            let known = Set(selected.map(\.id))
-            for id in connections where !known.contains(id) {
-                Diagnostics.error("'\(source)' has no WebSocket connection \(id) (it has: \(known.sorted().map(String.init).joined(separator: ", ")))")
-                throw ExitCode(2)
-            }
-            selected = selected.filter { connections.contains($0.id) }
+        let known = Set(loaded.availableConnections)
+        for id in connections where !known.contains(id) {
+            Diagnostics.error("'\(source)' has no WebSocket connection \(id) (it has: \(known.sorted().map(String.init).joined(separator: ", ")))")
+            throw ExitCode(2)
         }
+        let selected = loaded.session.connections
         guard !selected.isEmpty else {
             Diagnostics.error("'\(source)' holds no WebSocket connection to replay")
             throw ExitCode(2)
@@ -130,7 +163,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let configuration = ReplayConfiguration(
             target: replayTarget, pacing: pace, speed: speed, headers: headers, ignore: patterns, concurrency: concurrency,
             insecure: insecure, connectTimeout: connectTimeout, answerTimeout: answerTimeout, closeTimeout: closeTimeout,
-            maxMessageBytes: maxMessageBytes)
+            maxMessageBytes: maxMessageBytes, maxRecordedGap: maxRecordedGap)
         let reports: [ConnectionReport]
         do {
             reports = try await Replayer(configuration: configuration).run(selected)

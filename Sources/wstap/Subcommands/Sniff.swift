@@ -50,9 +50,15 @@ struct Sniff: ParsableCommand {
     @Option(name: .long, help: "Bytes kept per packet (default and maximum \(PacketSource.maxSnapshotLength)); shorter loses payload, reported as gaps.")
     var snaplen: Int = PacketSource.maxSnapshotLength
 
+    /// The longest `--duration`: 30 days, far beyond any capture session, and small enough that the
+    /// deadline's millisecond count cannot overflow (1e300 used to trap).
+    static let maxDurationSeconds: Double = 30 * 86_400
+
     func validate() throws {
         if let count, count <= 0 { throw ValidationError("-c must be a positive number of messages") }
-        if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
+        if let duration, !(duration > 0 && duration <= Self.maxDurationSeconds) {
+            throw ValidationError("--duration must be a number of seconds above 0 and at most \(Int(Self.maxDurationSeconds)) (30 days)")
+        }
         guard (1...PacketSource.maxSnapshotLength).contains(snaplen) else {
             throw ValidationError("--snaplen must be between 1 and \(PacketSource.maxSnapshotLength)")
         }

@@ -1,0 +1,155 @@
+import Foundation
+import NIOCore
+import WebSocketProtocol
+
+/// How the engine paces, waits and compares, whatever the role: the part of `ReplayConfiguration`
+/// a future `ServeConfiguration` shares.
+public struct ConversationPlayback: Sendable {
+    public var pacing: ReplayPacing
+    /// Divides recorded gaps (`ReplayConfiguration.speedRange`).
+    public var speed: Double
+    /// No wait between two sent messages is longer than this, in seconds (`--max-recorded-gap`).
+    public var maxRecordedGap: Double
+    /// Longest wait for the peer's recorded messages before sending on or finishing.
+    public var answerTimeout: Double
+    /// After the last message and all answers, how long to wait for the peer to close.
+    public var closeTimeout: Double
+    /// Largest message taken from the recording or accepted from the peer, after decompression.
+    public var maxMessageBytes: Int
+    public var ignore: [JSONPathPattern]
+
+    public init(
+        pacing: ReplayPacing = .reactive, speed: Double = 1, maxRecordedGap: Double = ReplayConfiguration.defaultMaxRecordedGapSeconds,
+        answerTimeout: Double = 5, closeTimeout: Double = 1, maxMessageBytes: Int = 16 << 20, ignore: [JSONPathPattern] = []
+    ) {
+        self.pacing = pacing
+        self.speed = speed
+        self.maxRecordedGap = maxRecordedGap
+        self.answerTimeout = answerTimeout
+        self.closeTimeout = closeTimeout
+        self.maxMessageBytes = maxMessageBytes
+        self.ignore = ignore
+    }
+}
+
+/// Plays one side of a recorded conversation over a connection whose WebSocket upgrade is done.
+///
+/// Contract: the transport (a NIO client for `replay`, a NIO server for `serve`) connects, runs the
+/// opening handshake through the `ConversationInbox` (or completes it itself), feeds the inbox every
+/// byte the peer sends and closes its end of the inbox when the peer closes; the engine then sends
+/// the script's messages through `write` — framed, compressed and masked as the role requires,
+/// paced as `playback` says — waits for the remaining answers and for the peer to close, and fills
+/// in the report. The engine never touches a socket: `write` is the transport's.
+public struct ConversationEngine: Sendable {
+    public let script: ConversationScript
+    public let playback: ConversationPlayback
+
+    /// With `--pace asap`, frames are written in batches of at most this many messages…
+    public static let maxBatchMessages = 256
+    /// …or this many bytes (a larger message goes out alone): 64 KiB, about what one `write`
+    /// hands to a loopback socket, small enough that the peer sees traffic at once.
+    public static let maxBatchBytes = 64 << 10
+
+    public init(script: ConversationScript, playback: ConversationPlayback) {
+        self.script = script
+        self.playback = playback
+    }
+
+    /// A new inbox for this script whose handshake the role's `handshake` check settles.
+    func makeInbox(handshake: any ConversationHandshake) -> ConversationInbox {
+        ConversationInbox(
+            role: script.role, script: script, comparator: AnswerComparator(ignoring: playback.ignore),
+            maxMessageBytes: playback.maxMessageBytes, handshake: handshake)
+    }
+
+    /// A new inbox for this script on a connection the transport already upgraded.
+    func makeInbox(upgraded: NegotiatedUpgrade) -> ConversationInbox {
+        ConversationInbox(
+            role: script.role, script: script, comparator: AnswerComparator(ignoring: playback.ignore),
+            maxMessageBytes: playback.maxMessageBytes, upgraded: upgraded)
+    }
+
+    /// Sends the script and waits for the answers (see the type's contract). Throws what `write` throws.
+    func play(
+        compression: PerMessageDeflateParameters?, inbox: ConversationInbox, report: inout ConnectionReport,
+        write: (ByteBuffer) async throws -> Void
+    ) async throws {
+        let role = script.role
+        let steps = script.steps
+        if compression == nil, script.sendsCompressedMessages {
+            report.notes.append(role.compressionDeclinedNote)
+        }
+        let encoder: FrameEncoder
+        do {
+            encoder = try FrameEncoder(compression: compression, role: role)
+        } catch {
+            report.failure = .unreplayable("could not set up compression: \(error)")
+            return
+        }
+        let start = Date()
+        var schedule = RecordedSchedule(start: script.start, speed: playback.speed, maxGap: playback.maxRecordedGap)
+        defer { if let note = schedule.note { report.notes.append(note) } }
+        let allocator = ByteBufferAllocator()
+        // With --pace asap nothing waits between messages, so their frames are gathered into one
+        // buffer and written (and flushed: one syscall, one async hand-off) per batch instead of per
+        // frame; other pacings write each message when its time comes.
+        var isAsap = false
+        if case .asap = playback.pacing { isAsap = true }
+        var batch = allocator.buffer(capacity: 0)
+        var batched = 0
+        for (index, step) in steps.enumerated() {
+            switch playback.pacing {
+            case .asap:
+                break
+            case .reactive:
+                let needed = step.peerMessagesBefore
+                let arrived = await inbox.wait(timeout: playback.answerTimeout) { $0.messageCount >= needed }
+                if !arrived, !(await inbox.ended) {
+                    report.notes.append("\(role.name) message \(index): waited \(playback.answerTimeout) s (--answer-timeout) for \(role.peerName) message \(needed) and sent anyway")
+                }
+            case .recorded:
+                let offset = schedule.offset(forRecorded: step.message.time)
+                try await ConversationClock.sleep(seconds: offset - Date().timeIntervalSince(start))
+            }
+            if batched == 0, await inbox.ended {
+                report.notes.append("the \(role.peerName) closed the connection before \(role.name) message \(index); \(steps.count - index) not sent")
+                break
+            }
+            for frame in try encoder.frames(for: step.message) {
+                FrameEncoder.encode(frame, masked: encoder.masksFrames, into: &batch)
+            }
+            batched += 1
+            if !isAsap || batched >= Self.maxBatchMessages || batch.readableBytes >= Self.maxBatchBytes {
+                try await write(batch)
+                report.sent += batched
+                batched = 0
+                batch = allocator.buffer(capacity: Self.maxBatchBytes)
+            }
+        }
+        if batched > 0 {
+            try await write(batch)
+            report.sent += batched
+        }
+        // Collect the remaining answers, then give the peer a moment to close or send more.
+        let expectedCount = script.expected.count
+        let answered = await inbox.wait(timeout: playback.answerTimeout) { $0.messageCount >= expectedCount }
+        if !answered, !(await inbox.ended) {
+            report.notes.append("waited \(playback.answerTimeout) s (--answer-timeout) for the last answers")
+        }
+        _ = await inbox.wait(timeout: playback.closeTimeout) { $0.ended }
+    }
+
+    /// Copies what the inbox learnt into the report once the connection is over: the comparison of
+    /// every answer, the peer's protocol anomalies and how reading ended.
+    static func conclude(_ report: inout ConnectionReport, from inbox: ConversationInbox) async {
+        let tally = await inbox.finishedTally()
+        report.answers = tally.listed
+        report.answerCounts = tally.counts
+        if let note = tally.note { report.notes.append(note) }
+        let role = inbox.role
+        for anomaly in await inbox.anomalies { report.notes.append("\(role.peerName): \(anomaly)") }
+        let unlisted = await inbox.unlistedAnomalies
+        if unlisted > 0 { report.notes.append("\(role.peerName): \(unlisted) more protocol anomalies") }
+        if let error = await inbox.readError { report.notes.append("reading ended with an error: \(error)") }
+    }
+}

@@ -1,0 +1,50 @@
+import PacketDecoding
+import TCPReassembly
+
+/// Seam 1 of the pipeline: a layer between TCP reassembly and the connection analyzer that turns
+/// the bytes of a connection's two directions into other bytes — TLS record decryption with a key
+/// log is the first; an HTTP/2 (RFC 8441) layer would plug in the same way.
+///
+/// Contract (the same as `TCPStreamEvent`'s, one level up):
+/// - One instance per TCP connection, made by a `StreamLayerFactory` when the connection opens
+///   (nil: the connection's bytes go to the analyzer untouched).
+/// - Input per side, in stream order: `receive` for delivered bytes, `receiveGap` for bytes the
+///   capture lost; then exactly one `finish`.
+/// - Output through the `output` callback, in stream order per side: `.data` for bytes the layer
+///   recovered, `.gap` for bytes of the inner stream it cannot recover (it says how many when it
+///   knows, and never makes bytes up), `.anomaly` for what its users must hear about (a missing
+///   key, an undecryptable record). A layer may hold bytes (a partial record) and must bound what
+///   it holds by a named limit.
+/// - The analyzer after it sees only `.data` and `.gap`, exactly as it would see them from TCP.
+public protocol StreamLayer: AnyObject {
+    func receive(_ bytes: ArraySlice<UInt8>, from side: StreamSide, at timestamp: Timestamp, _ output: (StreamLayerOutput) -> Void)
+    func receiveGap(_ count: UInt64, from side: StreamSide, at timestamp: Timestamp, _ output: (StreamLayerOutput) -> Void)
+    /// The connection ended: flush or report what is held.
+    func finish(at timestamp: Timestamp, _ output: (StreamLayerOutput) -> Void)
+    /// The TLS session the layer decrypted, for the connection's `open` event (nil: not TLS).
+    var tlsSession: TLSSessionInfo? { get }
+}
+
+extension StreamLayer {
+    public var tlsSession: TLSSessionInfo? { nil }
+}
+
+/// What a stream layer hands on.
+public enum StreamLayerOutput {
+    case data(side: StreamSide, bytes: ArraySlice<UInt8>, timestamp: Timestamp)
+    case gap(side: StreamSide, byteCount: UInt64, timestamp: Timestamp)
+    case anomaly(kind: AnomalyKind, detail: String, timestamp: Timestamp)
+}
+
+/// Chooses the stream layer of each connection when it opens (e.g. TLS decryption for a
+/// connection whose first client bytes are a ClientHello and whose key is in the key log).
+public struct StreamLayerFactory: Sendable {
+    public var make: @Sendable (TCPConnectionInfo) -> (any StreamLayer)?
+
+    public init(make: @escaping @Sendable (TCPConnectionInfo) -> (any StreamLayer)?) {
+        self.make = make
+    }
+
+    /// No layer: every connection's bytes go to the analyzer as TCP delivered them.
+    public static let none = StreamLayerFactory { _ in nil }
+}
