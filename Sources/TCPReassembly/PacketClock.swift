@@ -10,7 +10,9 @@ import PacketDecoding
 /// connection as idle and lose the compression context of each. The jump becomes the new time only
 /// when the very next packet beyond the limit comes from *another* connection and agrees with it
 /// (within `maxClockJump`): a capture that was really paused, or files concatenated, show that at
-/// once; a stray record does not. A packet at a believable time in between discards the jump.
+/// once; a stray record does not. A packet at a believable time in between discards the jump. When
+/// no connection is open, a jump closes nothing and is taken as elapsed time at once: two captures
+/// merged end to end (`mergecap`) whose first part's connections all ended are not an anomaly.
 struct PacketClock {
     /// The latest believable packet time; nil before the first packet.
     private(set) var now: Timestamp?
@@ -27,14 +29,15 @@ struct PacketClock {
         var confirmedJump: (time: Timestamp, key: ConnectionKey)?
     }
 
-    /// Reads the clock at one packet's `timestamp`, for the connection `key`.
-    mutating func read(_ timestamp: Timestamp, key: ConnectionKey, maxClockJump: Double) -> Reading {
+    /// Reads the clock at one packet's `timestamp`, for the connection `key`; `connectionsOpen`
+    /// says whether any connection is tracked that a jump could wrongly close as idle.
+    mutating func read(_ timestamp: Timestamp, key: ConnectionKey, maxClockJump: Double, connectionsOpen: Bool) -> Reading {
         guard let current = now else {
             now = timestamp
             return Reading(activityTime: timestamp)
         }
         let ahead = timestamp.elapsed(since: current)
-        if ahead <= maxClockJump {
+        if ahead <= maxClockJump || !connectionsOpen {
             if ahead > 0 { now = timestamp }
             pendingJump = nil
             return Reading(activityTime: timestamp)

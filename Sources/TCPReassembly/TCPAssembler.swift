@@ -150,7 +150,7 @@ public struct TCPAssembler {
     /// returns the time the packet's activity counts at (its own, unless it is a jump).
     private mutating func advanceClock(to timestamp: Timestamp, key: ConnectionKey, _ emit: (TCPStreamEvent) -> Void) -> Timestamp {
         let isFirstPacket = clock.now == nil
-        let reading = clock.read(timestamp, key: key, maxClockJump: configuration.maxClockJump)
+        let reading = clock.read(timestamp, key: key, maxClockJump: configuration.maxClockJump, connectionsOpen: table.count > 0)
         let time = reading.activityTime
         if isFirstPacket {
             lastIdleCheck = time

@@ -75,6 +75,20 @@ struct PacketClockTests {
         #expect(idleClose.flatMap(Self.time(of:)) == later + 1)
     }
 
+    @Test func aJumpWhileNoConnectionIsOpenIsElapsedTimeWithoutAnAnomaly() {
+        // Two captures merged end to end, days apart: the first one's connection had ended.
+        let later = 4 * 86_400.0
+        let run = ReassemblyRun(handshake + [
+            .client(1001, "one", flags: [.ack, .fin], acknowledgment: 5001), .server(5001, flags: [.ack, .fin], acknowledgment: 1005),
+            .client(7000, flags: [.syn], at: later, port: 2), .server(9000, flags: [.syn, .ack], acknowledgment: 7001, at: later, port: 2),
+            .client(7001, "two", acknowledgment: 9001, at: later, port: 2),
+            .client(8000, "three", at: later + 400, port: 3),
+        ], configuration: Self.configuration)
+        #expect(run.summary(of: run.events.prefix(run.eventsBeforeFinish)) == [
+            "opened 1 initiator=client:50000 syn", "closed 1 fin", "opened 2 initiator=client:2 syn", "closed 2 idle",
+        ])
+    }
+
     @Test func aJumpWithinMaxClockJumpIsElapsedTimeAtOnce() {
         let run = ReassemblyRun([
             .client(1001, "old", at: 0), .client(2001, "new", at: 3000, port: 2),
