@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(name: "SessionsTests", dependencies: ["Sessions", "Inspector", "WebSocketInspection", "WebSocketProtocol", "PacketDecoding"]),
         .testTarget(name: "InspectorTests", dependencies: ["Inspector", "WebSocketInspection", "WebSocketProtocol", "MessageDecoding", "TestSupport"]),
         .testTarget(name: "TLSDecryptionTests", dependencies: ["TLSDecryption", "WebSocketInspection", "TCPReassembly", "PacketDecoding", "TestSupport"]),
-        .testTarget(name: "OutputTests", dependencies: ["Output", "TestSupport"]),
+        .testTarget(name: "OutputTests", dependencies: ["Output", "Sessions", "WebSocketInspection", "WebSocketProtocol", "TCPReassembly", "PacketDecoding", "TestSupport"]),
         .testTarget(name: "ConversationTests", dependencies: ["Conversation", "Sessions", "WebSocketProtocol", "WebSocketInspection", "Inspector"]),
         .testTarget(name: "EndToEndTests", dependencies: ["wstap", "PacketCapture", "Sessions", "Output", "WebSocketProtocol", "WebSocketInspection"]),
     ],

@@ -7,6 +7,8 @@ public enum ReplayFailure: Error, Sendable, CustomStringConvertible {
     case handshake(String)
     case unreplayable(String)
     case send(String)
+    /// `serve`: the client broke the protocol, a limit or a timeout and was disconnected.
+    case cutOff(String)
 
     public var description: String {
         switch self {
@@ -14,6 +16,7 @@ public enum ReplayFailure: Error, Sendable, CustomStringConvertible {
         case .handshake(let detail): return detail
         case .unreplayable(let detail): return "cannot replay: \(detail)"
         case .send(let detail): return "sending failed: \(detail)"
+        case .cutOff(let detail): return "cut off: \(detail)"
         }
     }
 }
@@ -41,6 +44,10 @@ public struct ConnectionReport: Sendable {
     /// Things worth knowing that are not differences: timeouts, server protocol anomalies.
     public var notes: [String] = []
     public var durationSeconds: Double = 0
+    /// The role played: the text report names the sent and compared sides after it.
+    public var role: ConversationRole = .client
+    /// For `serve`: the live client's address.
+    public var peer: String?
 
     public func count(_ outcome: AnswerOutcome) -> Int { answerCounts[outcome, default: 0] }
 

@@ -17,6 +17,11 @@ public struct ConversationPlayback: Sendable {
     /// Largest message taken from the recording or accepted from the peer, after decompression.
     public var maxMessageBytes: Int
     public var ignore: [JSONPathPattern]
+    /// With reactive pacing, send the messages recorded before the peer's first message at their
+    /// recorded offsets from the upgrade (scaled by `speed`) instead of at once: a server's opening
+    /// pushes (a greeting, a snapshot) keep their timing. `serve` sets it; replay's first client
+    /// message has nothing to wait for, so replay leaves it off.
+    public var paceOpeningAsRecorded = false
 
     public init(
         pacing: ReplayPacing = .reactive, speed: Double = 1, maxRecordedGap: Double = ReplayConfiguration.defaultMaxRecordedGapSeconds,
@@ -103,6 +108,10 @@ public struct ConversationEngine: Sendable {
                 break
             case .reactive:
                 let needed = step.peerMessagesBefore
+                if needed == 0, playback.paceOpeningAsRecorded {
+                    let offset = schedule.offset(forRecorded: step.message.time)
+                    try await ConversationClock.sleep(seconds: offset - Date().timeIntervalSince(start))
+                }
                 let arrived = await inbox.wait(timeout: playback.answerTimeout) { $0.messageCount >= needed }
                 if !arrived, !(await inbox.ended) {
                     report.notes.append("\(role.name) message \(index): waited \(playback.answerTimeout) s (--answer-timeout) for \(role.peerName) message \(needed) and sent anyway")
@@ -136,7 +145,10 @@ public struct ConversationEngine: Sendable {
         if !answered, !(await inbox.ended) {
             report.notes.append("waited \(playback.answerTimeout) s (--answer-timeout) for the last answers")
         }
-        _ = await inbox.wait(timeout: playback.closeTimeout) { $0.ended }
+        // A server closes the TCP connection once both close frames are exchanged (RFC 6455 §7.1.1);
+        // a client waits for the server to do so.
+        let closesFirst = role == .server
+        _ = await inbox.wait(timeout: playback.closeTimeout) { $0.ended || (closesFirst && $0.receivedClose) }
     }
 
     /// Copies what the inbox learnt into the report once the connection is over: the comparison of

@@ -34,6 +34,9 @@ actor ConversationInbox {
     private var tally: AnswerTally
     private(set) var anomalies: [String] = []
     private(set) var unlistedAnomalies = 0
+    /// The first anomaly of each kind the peer caused, counted or listed: a server transport cuts
+    /// off a client whose frames break the protocol (`ServedClient.cutOffKinds`).
+    private(set) var firstAnomalyByKind: [AnomalyKind: String] = [:]
     /// The peer closed the TCP connection (or reading failed).
     private(set) var ended = false
     private(set) var readError: String?
@@ -167,6 +170,7 @@ actor ConversationInbox {
             if message.opcode == .close { receivedClose = true }
             tally.record(ReplayMessage(received: message))
         case .anomaly(let anomaly):
+            if firstAnomalyByKind[anomaly.kind] == nil { firstAnomalyByKind[anomaly.kind] = anomaly.detail }
             if anomalies.count < Self.maxListedAnomalies {
                 anomalies.append("\(anomaly.kind): \(anomaly.detail)")
             } else {

@@ -22,61 +22,106 @@ public struct ReplayReportFormatter: Sendable {
 
     /// The lines for one connection's report (each without its newline).
     public func lines(for report: ConnectionReport, target: ReplayTarget) -> [String] {
-        format == .text ? textLines(report, target) : jsonLines(report, target)
+        format == .text ? textLines(report, target.description) : jsonLines(report, target.description)
+    }
+
+    /// The lines for one client of `serve` (the report's role is `.server`, its `peer` the client).
+    public func servedLines(for report: ConnectionReport) -> [String] {
+        format == .text ? textLines(report, report.peer ?? "?") : jsonLines(report, report.peer ?? "?")
+    }
+
+    /// The line for a client of `serve` whose handshake was refused (no matching path, not an
+    /// upgrade request) or never completed; `status` is the HTTP status answered, if any.
+    public func refusedLines(client: String, status: Int?, reason: String) -> [String] {
+        // The reason is prose that quotes what the client sent, some of it already escaped: what
+        // acts on the terminal is escaped, backslashes are left alone (as in wstap's diagnostics).
+        if format == .text {
+            return ["client \(TerminalSafeText(client)) refused" + (status.map { " (\($0))" } ?? "") + ": " + TerminalSafeText.controlsEscaped(reason)]
+        }
+        var object = JSONObjectBuilder()
+        object.string("event", "refused")
+        object.string("client", client)
+        if let status { object.integer("status", status) }
+        object.string("reason", reason)
+        return [object.text]
     }
 
     /// The closing summary over all connections.
     public func summary(_ reports: [ConnectionReport]) -> [String] {
+        summary(reports, serving: false, refused: 0)
+    }
+
+    /// `serve`'s closing summary: the clients played and those refused.
+    public func servedSummary(_ reports: [ConnectionReport], refused: Int) -> [String] {
+        summary(reports, serving: true, refused: refused)
+    }
+
+    private func summary(_ reports: [ConnectionReport], serving: Bool, refused: Int) -> [String] {
         let matched = reports.reduce(0) { $0 + $1.count(.matched) }
         let differing = reports.reduce(0) { $0 + $1.count(.differing) }
         let missing = reports.reduce(0) { $0 + $1.count(.missing) }
         let extra = reports.reduce(0) { $0 + $1.count(.extra) }
         let failed = reports.filter { $0.failure != nil }.count
         let sent = reports.reduce(0) { $0 + $1.sent }
+        if format == .text, serving {
+            return ["served \(reports.count) client(s): \(sent) server messages sent; client messages \(matched) matched, \(differing) differing, \(missing) missing, \(extra) extra" + (failed > 0 ? "; \(failed) cut off" : "") + (refused > 0 ? "; \(refused) refused" : "")]
+        }
         if format == .text {
             return ["replayed \(reports.count) connection(s): \(sent) messages sent; answers \(matched) matched, \(differing) differing, \(missing) missing, \(extra) extra" + (failed > 0 ? "; \(failed) connection(s) failed" : "")]
         }
         var object = JSONObjectBuilder()
         object.string("event", "summary")
-        object.integer("connections", reports.count)
+        if serving { object.string("role", "server") }
+        object.integer(serving ? "clients" : "connections", reports.count)
         object.integer("sent", sent)
         object.integer("matched", matched)
         object.integer("differing", differing)
         object.integer("missing", missing)
         object.integer("extra", extra)
         object.integer("failed", failed)
+        if serving { object.integer("refused", refused) }
         return [object.text]
     }
 
-    private func textLines(_ report: ConnectionReport, _ target: ReplayTarget) -> [String] {
-        var lines = ["connection \(report.id) (recorded \(report.recordedClient) → \(report.recordedServer)) replayed to \(target)\(report.path)"]
+    private func textLines(_ report: ConnectionReport, _ target: String) -> [String] {
+        let serving = report.role == .server
+        // Everything from the recording or the peer is escaped (TerminalSafeText): either may be hostile.
+        let recorded = "\(TerminalSafeText(report.recordedClient)) → \(TerminalSafeText(report.recordedServer))"
+        let (peer, path) = (TerminalSafeText(target), TerminalSafeText(report.path))
+        var lines = serving
+            ? ["client \(peer) played connection \(report.id) (recorded \(recorded)) at \(path)"]
+            : ["connection \(report.id) (recorded \(recorded)) replayed to \(peer)\(path)"]
         if let failure = report.failure {
-            lines.append("  error: \(failure.description)")
+            lines.append("  error: \(TerminalSafeText(failure.description))")
             return lines
         }
-        var handshake = "  handshake: \(report.statusLine ?? "?")"
-        if let subprotocol = report.subprotocol { handshake += "; subprotocol \(subprotocol)" }
-        if !report.extensions.isEmpty { handshake += "; extensions \(report.extensions.joined(separator: ", "))" }
+        var handshake = "  handshake: \(TerminalSafeText(report.statusLine ?? "?"))"
+        if let subprotocol = report.subprotocol { handshake += "; subprotocol \(TerminalSafeText(subprotocol))" }
+        if !report.extensions.isEmpty { handshake += "; extensions \(TerminalSafeText(report.extensions.joined(separator: ", ")))" }
         lines.append(handshake)
-        lines.append("  sent \(report.sent) of \(report.recordedClientMessages) client messages; answers: \(report.count(.matched)) matched, \(report.count(.differing)) differing, \(report.count(.missing)) missing, \(report.count(.extra)) extra")
+        lines.append("  sent \(report.sent) of \(report.recordedClientMessages) \(report.role.name) messages; \(serving ? "client messages" : "answers"): \(report.count(.matched)) matched, \(report.count(.differing)) differing, \(report.count(.missing)) missing, \(report.count(.extra)) extra")
         let divergent = report.answers.filter { $0.outcome != .matched }
+        let noun = serving ? "client message" : "answer"
         for answer in divergent.prefix(maxShownDifferences) {
             switch answer.outcome {
             case .missing:
-                lines.append("  answer \(answer.index) missing: recorded \(answer.expectedOpcode?.description ?? "?") \(quote(answer.expectedPreview))")
+                lines.append("  \(noun) \(answer.index) missing: recorded \(answer.expectedOpcode?.description ?? "?") \(quote(answer.expectedPreview))")
             case .extra:
-                lines.append("  answer \(answer.index) extra: \(answer.actualOpcode?.description ?? "?") \(quote(answer.actualPreview))")
+                lines.append("  \(noun) \(answer.index) extra: \(answer.actualOpcode?.description ?? "?") \(quote(answer.actualPreview))")
             case .differing:
-                lines.append("  answer \(answer.index) differs (\(answer.expectedOpcode?.description ?? "?")):")
+                lines.append("  \(noun) \(answer.index) differs (\(answer.expectedOpcode?.description ?? "?")):")
                 if answer.comparedAsJSON {
                     for difference in answer.jsonDifferences.prefix(maxShownPaths) {
-                        lines.append("    \(difference.path): recorded \(difference.expected ?? "(absent)"), now \(difference.actual ?? "(absent)")")
+                        // Paths and values are JSON text: escaped the JSON way so they stay JSON.
+                        let expected = difference.expected.map(TerminalSafeText.json) ?? "(absent)"
+                        let actual = difference.actual.map(TerminalSafeText.json) ?? "(absent)"
+                        lines.append("    \(TerminalSafeText.json(difference.path)): recorded \(expected), now \(actual)")
                     }
                     if answer.jsonDifferences.count > maxShownPaths {
                         lines.append("    … \(answer.jsonDifferences.count - maxShownPaths) more")
                     }
                 } else {
-                    if let detail = answer.detail { lines.append("    \(detail)") }
+                    if let detail = answer.detail { lines.append("    \(TerminalSafeText(detail))") }
                     lines.append("    recorded: \(quote(answer.expectedPreview))")
                     lines.append("    now:      \(quote(answer.actualPreview))")
                 }
@@ -88,19 +133,25 @@ public struct ReplayReportFormatter: Sendable {
         if divergentCount > maxShownDifferences {
             lines.append("  … \(divergentCount - maxShownDifferences) more divergent answers (--format jsonl lists all)")
         }
-        for note in report.notes { lines.append("  note: \(note)") }
+        for note in report.notes { lines.append("  note: \(TerminalSafeText(note))") }
         return lines
     }
 
     /// Quoted with escapes so control characters and trailing spaces stay visible in a terminal.
-    private func quote(_ preview: String?) -> String { (preview ?? "").debugDescription }
+    private func quote(_ preview: String?) -> String { TerminalSafeText.quoted(preview ?? "") }
 
-    private func jsonLines(_ report: ConnectionReport, _ target: ReplayTarget) -> [String] {
+    private func jsonLines(_ report: ConnectionReport, _ target: String) -> [String] {
+        let serving = report.role == .server
         var lines: [String] = []
         var header = JSONObjectBuilder()
         header.string("event", "connection")
         header.integer("connection", report.id)
-        header.string("target", target.description)
+        if serving {
+            header.string("role", "server")
+            header.string("client", target)
+        } else {
+            header.string("target", target)
+        }
         header.string("path", report.path)
         header.string("recorded_client", report.recordedClient)
         header.string("recorded_server", report.recordedServer)
@@ -143,7 +194,7 @@ public struct ReplayReportFormatter: Sendable {
         done.string("event", "connection_done")
         done.integer("connection", report.id)
         done.integer("sent", report.sent)
-        done.integer("recorded_client_messages", report.recordedClientMessages)
+        done.integer(serving ? "recorded_server_messages" : "recorded_client_messages", report.recordedClientMessages)
         for outcome in [AnswerOutcome.matched, .differing, .missing, .extra] { done.integer(outcome.rawValue, report.count(outcome)) }
         if !report.notes.isEmpty {
             done.raw("notes", "[" + report.notes.map(JSONValue.quoted).joined(separator: ",") + "]")

@@ -5,7 +5,8 @@ import Sessions
 
 extension SessionSummaryFormatter {
     /// The overview table: one row per WebSocket connection, then one line per refused upgrade.
-    /// Column widths follow the content (the connections are in memory anyway).
+    /// Column widths follow the content (the connections are in memory anyway). Strings from the
+    /// traffic are escaped (`TerminalSafeText`) before widths are measured.
     public func table(_ connections: [RecordedConnection], refused: [RefusedUpgrade]) -> String {
         let header = ["#", "CLIENT → SERVER", "PATH", "START", "DURATION", "C→S", "S→C", "RTT avg", "CLOSE", "ISSUES"]
         var rows: [[String]] = []
@@ -14,7 +15,7 @@ extension SessionSummaryFormatter {
             rows.append([
                 "\(info.connection)",
                 "\(info.client) → \(info.server)",
-                info.path ?? (info.handshake ? "?" : "(mid-stream)"),
+                info.path.map(TerminalSafeText.escaped) ?? (info.handshake ? "?" : "(mid-stream)"),
                 TextFormatter.time(info.timestamp),
                 HumanReadable.duration(connection.duration),
                 Self.traffic(connection.fromClient),
@@ -44,7 +45,7 @@ extension SessionSummaryFormatter {
             output += cells.joined(separator: "  ") + "\n"
         }
         for refusal in refused {
-            output += style.problem("#\(refusal.connection) upgrade refused") + " \(refusal.client) → \(refusal.server) GET \(refusal.path): \(refusal.status) \(refusal.reason)\n"
+            output += style.problem("#\(refusal.connection) upgrade refused") + " \(refusal.client) → \(refusal.server) GET \(TerminalSafeText(refusal.path)): \(refusal.status) \(TerminalSafeText(refusal.reason))\n"
         }
         return output
     }
@@ -54,12 +55,12 @@ extension SessionSummaryFormatter {
         let info = connection.info
         var lines: [String] = []
         var title = "#\(info.connection) \(info.client) → \(info.server)"
-        title += info.handshake ? " GET \(info.path ?? "?")" : " (mid-stream, confidence \(info.confidence?.rawValue ?? "low"))"
+        title += info.handshake ? " GET \(TerminalSafeText(info.path ?? "?"))" : " (mid-stream, confidence \(info.confidence?.rawValue ?? "low"))"
         lines.append(style.bold(title))
         var negotiated: [String] = []
-        if let host = info.host { negotiated.append("host \(host)") }
-        negotiated.append("subprotocol " + (info.subprotocol ?? "none"))
-        negotiated.append("extensions " + (info.extensions.isEmpty ? "none" : info.extensions.joined(separator: ", ")))
+        if let host = info.host { negotiated.append("host \(TerminalSafeText(host))") }
+        negotiated.append("subprotocol " + (info.subprotocol.map(TerminalSafeText.escaped) ?? "none"))
+        negotiated.append("extensions " + (info.extensions.isEmpty ? "none" : TerminalSafeText.escaped(info.extensions.joined(separator: ", "))))
         if let ratio = connection.compressionRatio {
             negotiated.append("compressed to \(SessionSummaryFormatter.decimal(ratio * 100, places: 1))% on the wire")
         }
@@ -130,6 +131,6 @@ extension SessionSummaryFormatter {
 
     static func codeAndReason(_ frame: CloseFrameRecord) -> String {
         guard let code = frame.code else { return "an empty close frame" }
-        return frame.reason.isEmpty ? "\(code)" : "\(code) \"\(frame.reason)\""
+        return frame.reason.isEmpty ? "\(code)" : "\(code) " + TerminalSafeText.quoted(frame.reason)
     }
 }

@@ -9,7 +9,8 @@ import WebSocketProtocol
 import WebSocketInspection
 
 /// Formats `InspectorEvent`s for a person at a terminal: one line per message with time, connection,
-/// direction arrow, opcode, size and a preview of the payload; one line per handshake.
+/// direction arrow, opcode, size and a preview of the payload; one line per handshake. Every string
+/// from the traffic goes through `TerminalSafeText`, so a capture cannot act on the terminal.
 public struct TextFormatter {
     /// Characters of payload shown per message line (default 96).
     public var maxPreviewCharacters: Int
@@ -38,7 +39,7 @@ public struct TextFormatter {
             var text = style.direction(line, message.direction)
             if prettyJSON, let pretty = prettyPrinted(message) {
                 for prettyLine in pretty.split(separator: "\n", omittingEmptySubsequences: false) {
-                    text += "\n" + style.direction("    " + prettyLine, message.direction)
+                    text += "\n" + style.direction("    " + TerminalSafeText.json(prettyLine), message.direction)
                 }
             }
             return text
@@ -64,16 +65,16 @@ public struct TextFormatter {
             var line = "\(Self.time(info.timestamp)) #\(info.connection) open \(info.client) → \(info.server)"
             if let tls = info.tls { line += " wss (\(tls.version), \(tls.cipher))" }
             if info.handshake {
-                line += " GET \(info.path ?? "?")"
-                if let host = info.host { line += " host=\(host)" }
-                if let subprotocol = info.subprotocol { line += " subprotocol=\(subprotocol)" }
-                if !info.extensions.isEmpty { line += " extensions=\"\(info.extensions.joined(separator: ", "))\"" }
+                line += " GET \(TerminalSafeText(info.path ?? "?"))"
+                if let host = info.host { line += " host=\(TerminalSafeText(host))" }
+                if let subprotocol = info.subprotocol { line += " subprotocol=\(TerminalSafeText(subprotocol))" }
+                if !info.extensions.isEmpty { line += " extensions=" + TerminalSafeText.quoted(info.extensions.joined(separator: ", ")) }
             } else {
                 line += " (no handshake captured; frames found mid-stream, confidence \(info.confidence?.rawValue ?? "low"))"
             }
             return line
         case .refused(let refusal):
-            return "\(Self.time(refusal.timestamp)) #\(refusal.connection) upgrade refused \(refusal.client) → \(refusal.server) GET \(refusal.path): \(refusal.status) \(refusal.reason)"
+            return "\(Self.time(refusal.timestamp)) #\(refusal.connection) upgrade refused \(refusal.client) → \(refusal.server) GET \(TerminalSafeText(refusal.path)): \(refusal.status) \(TerminalSafeText(refusal.reason))"
         case .message(let message):
             return formatMessage(message)
         case .gap(let connection, let timestamp, let direction, let bytes):
@@ -81,7 +82,7 @@ public struct TextFormatter {
         case .anomaly(let anomaly):
             let connection = anomaly.connection.map { "#\($0)" } ?? "-"
             let arrow = anomaly.direction.map { " " + Self.arrow($0) } ?? ""
-            return "\(Self.time(anomaly.timestamp)) \(connection)\(arrow) ! \(anomaly.kind): \(anomaly.detail)"
+            return "\(Self.time(anomaly.timestamp)) \(connection)\(arrow) ! \(anomaly.kind): \(TerminalSafeText(anomaly.detail))"
         case .close(let close):
             return "\(Self.time(close.timestamp)) #\(close.connection) end (\(close.reason.name)): \(close.messagesFromClient) from client, \(close.messagesFromServer) from server"
         }
@@ -110,27 +111,10 @@ public struct TextFormatter {
         return line
     }
 
+    /// A text payload or close reason, quoted and escaped (`TerminalSafeText`), cut at
+    /// `maxPreviewCharacters`.
     private func quoted(_ text: String) -> String {
-        var result = "\""
-        var count = 0
-        for scalar in text.unicodeScalars {
-            if count >= maxPreviewCharacters { result += "…"; break }
-            switch scalar {
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7f {
-                    result += "\\x" + String(scalar.value, radix: 16)
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-            count += 1
-        }
-        return result + "\""
+        TerminalSafeText.quoted(text, maxCharacters: maxPreviewCharacters)
     }
 
     private func hexPreview(_ bytes: [UInt8]) -> String {

@@ -49,6 +49,9 @@ public struct AnomalyKind: Hashable, Comparable, Sendable, CustomStringConvertib
     public static let resynchronized = AnomalyKind("resynchronized")
     public static let resynchronizationLimit = AnomalyKind("resynchronization_limit")
     public static let unparsedBytes = AnomalyKind("unparsed_bytes")
+    /// A connection picked up without its handshake in which no direction ever proved a frame
+    /// chain: reported with the bytes each way so that it is never dropped silently.
+    public static let undecodedConnection = AnomalyKind("undecoded_connection")
 
     // Compression.
     public static let undecodableCompressedMessage = AnomalyKind("undecodable_compressed_message")
@@ -78,7 +81,7 @@ public struct AnomalyKind: Hashable, Comparable, Sendable, CustomStringConvertib
         .controlFrameTooLong, .fragmentedControlFrame, .unexpectedContinuation, .unfinishedFragmentedMessage,
         .invalidUTF8, .invalidCloseCode, .invalidClosePayload, .dataAfterClose, .invalidFrameHeader,
         .messageTooLarge, .incompleteMessage, .truncatedFrame, .resynchronized, .resynchronizationLimit,
-        .unparsedBytes, .undecodableCompressedMessage, .compressionContextLost, .pendingLimit,
+        .unparsedBytes, .undecodedConnection, .undecodableCompressedMessage, .compressionContextLost, .pendingLimit,
         .reassemblyBufferLimit, .connectionLimit, .headTooLarge,
         .clockJump,
         .noKey, .tlsUnsupported, .tlsAuthenticationFailed, .tlsRecordTooLarge, .tlsMalformed, .tlsRecordLost,

@@ -27,6 +27,9 @@ public final class ConnectionAnalyzer {
     var lastTimestamp = Timestamp.zero
     /// Set once bytes were lost before the connection's kind was known.
     var lostData = false
+    /// Held bytes at which the next trial decoding of a mid-stream connection's roles runs
+    /// (ConnectionAnalyzer+Classification.swift); doubles after each, so trials cost O(held).
+    var nextRoleTrialBytes = 0
 
     // HTTP state (see ConnectionAnalyzer+HTTP.swift).
     /// A message body being skipped: bytes left of a Content-Length body, or a chunked one.
@@ -107,6 +110,7 @@ public final class ConnectionAnalyzer {
         if mode == .undecided { classify(isFinal: true, at: timestamp, emit) }
         guard mode == .websocket, let websocketInfo else { return }
         for index in decoders.indices { decoders[index].finish(at: timestamp, emit) }
+        reportIfUndecoded(at: timestamp, emit)
         emit(.close(ConnectionClose(
             connection: websocketInfo.connection, timestamp: timestamp, reason: reason,
             messagesFromClient: decoders[0].messageCount, messagesFromServer: decoders[1].messageCount)))

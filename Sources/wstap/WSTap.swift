@@ -13,6 +13,6 @@ struct WSTap: AsyncParsableCommand {
 
             Shell completion: wstap --generate-completion-script bash|zsh|fish
             """,
-        subcommands: [Read.self, Sniff.self, Sessions.self, ReplayCommand.self, Export.self]
+        subcommands: [Read.self, Sniff.self, Sessions.self, ReplayCommand.self, Serve.self, Export.self]
     )
 }

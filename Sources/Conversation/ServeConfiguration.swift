@@ -1,0 +1,45 @@
+/// Everything `wstap serve` can set. Like `ReplayConfiguration`, every wait is a named timeout and
+/// every per-client buffer a named limit, so a silent, slow or hostile client can neither hang the
+/// server nor make it hold more than these bounds.
+public struct ServeConfiguration: Sendable {
+    /// Address to listen on (default 127.0.0.1: a mock server of a recorded backend is for this
+    /// machine; another address needs an explicit `--listen`).
+    public var host: String
+    /// Port to listen on; 0 picks a free one (printed on standard error).
+    public var port: Int
+    /// Pacing, speed, answer and close timeouts, message limit and ignored JSON paths: shared with replay.
+    public var playback: ConversationPlayback
+    /// Stop after this many clients have been served (nil: until SIGINT).
+    public var maxClients: Int?
+    /// Seconds a client has, from connecting, to send a complete upgrade request (default 5 s): a
+    /// client that connects and says nothing would otherwise hold its slot forever.
+    public var handshakeTimeout: Double
+    /// Seconds one write to a client may wait for the client to read (default 10 s): a client
+    /// that never reads fills its socket buffer, and without this the conversation would wait on
+    /// it forever. The client is cut off with one line.
+    public var maxWriteStallSeconds: Double
+    /// Clients served at the same time (default 64); more wait in the kernel's accept queue. Each
+    /// holds at most `maxMessageBytes` of message being decoded plus the read buffers below.
+    public var maxConcurrentClients: Int
+
+    /// Largest read from a client socket (64 KiB)…
+    public static let maxReadBytes = 64 << 10
+    /// …and reads buffered before NIO stops reading from that client (16): about 1 MiB of
+    /// undecoded bytes per client however fast it sends, as for replay's server side.
+    public static let maxBufferedReads = 16
+    /// Paths listed in a 404 line and answer body (default 20); the rest are counted.
+    public static let maxListedPaths = 20
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 0, playback: ConversationPlayback = ConversationPlayback(), maxClients: Int? = nil,
+        handshakeTimeout: Double = 5, maxWriteStallSeconds: Double = 10, maxConcurrentClients: Int = 64
+    ) {
+        self.host = host
+        self.port = port
+        self.playback = playback
+        self.maxClients = maxClients
+        self.handshakeTimeout = handshakeTimeout
+        self.maxWriteStallSeconds = maxWriteStallSeconds
+        self.maxConcurrentClients = maxConcurrentClients
+    }
+}

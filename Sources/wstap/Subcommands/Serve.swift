@@ -1,0 +1,198 @@
+import ArgumentParser
+import Conversation
+import Dispatch
+import Foundation
+import Inspector
+import Output
+import Sessions
+import WebSocketInspection
+
+/// `wstap serve SOURCE`: a mock WebSocket server that plays the recorded server side of a
+/// capture, session file or HAR to live clients and reports where each client's messages differ
+/// from the recording. Parsing and wiring only; the server is `Conversation.MockServer`.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the recorded server side of WebSocket sessions to live clients and report what they sent differently.",
+        discussion: """
+            SOURCE is a pcap/pcapng capture, a session file or a HAR file. Each client is matched to
+            a recorded connection by request path and query (then subprotocol), in turn when several
+            match; a path that matches nothing is refused with 404 and the recorded paths.
+            Listens on 127.0.0.1 (another address only with --listen); port 0 picks a free port and
+            the URL is printed on standard error.
+
+            Examples:
+              wstap serve bug.pcap --listen 127.0.0.1:8080
+              wstap serve session.json --max-clients 1 --ignore '$.ts' --format jsonl
+
+            Exit status: 0 when every client matched its recording, 1 when any diverged (or was
+            refused or cut off), 2 when serving could not start (unreadable source, address in use),
+            64 for a usage error.
+            """
+    )
+
+    @Argument(help: "A pcap/pcapng capture, a wstap session file or a HAR file.")
+    var source: String
+
+    @Option(name: .long, help: "Address to listen on, HOST:PORT ([::1]:PORT for IPv6; port 0 picks one).")
+    var listen = "127.0.0.1:0"
+
+    @Option(name: .customLong("conn"), help: "Serve only this recorded connection (the number `wstap read` shows); repeatable.")
+    var connections: [Int] = []
+
+    @Option(name: .long, help: "When to send the next server message: reactive (after the recorded client messages), recorded (original gaps), asap.")
+    var pace: ReplayPacing = .reactive
+
+    @Option(name: .long, help: "Speed factor for recorded gaps (2 = twice as fast).")
+    var speed: Double = 1
+
+    @Option(name: .long, help: "A JSONPath ($.ts, $.items[*].id, $..ts) to leave out of JSON comparisons; repeatable.")
+    var ignore: [String] = []
+
+    @Option(name: .long, help: "Stop after this many clients (default: serve until Ctrl-C).")
+    var maxClients: Int?
+
+    @Option(name: .long, help: "Output format: text or jsonl (one JSON object per comparison).")
+    var format: ReplayReportFormatter.Format = .text
+
+    @Option(name: .long, help: "Seconds a client has to send its complete upgrade request.")
+    var handshakeTimeout: Double = 5
+
+    @Option(name: .long, help: "Seconds to wait for each recorded client message before sending on.")
+    var answerTimeout: Double = 5
+
+    @Option(name: .long, help: "Seconds to wait at the end for the client to close.")
+    var closeTimeout: Double = 1
+
+    @Option(name: .long, help: "Seconds a write may wait for a client that does not read before it is cut off.")
+    var maxWriteStall: Double = 10
+
+    @Option(name: .long, help: "Clients served at the same time; more wait to be accepted.")
+    var maxConcurrentClients = 64
+
+    @Option(name: .long, help: "Longest wait in seconds between two messages with --pace recorded; longer recorded gaps are cut.")
+    var maxRecordedGap: Double = ReplayConfiguration.defaultMaxRecordedGapSeconds
+
+    @Option(name: .long, help: "Most payload bytes kept from the recording over the connections served.")
+    var maxRecordingBytes: Int = RecordingLoader.defaultMaxRecordingBytes
+
+    @Option(name: .long, help: "Largest message kept, in bytes, from the recording and from a client.")
+    var maxMessageBytes: Int = InspectionConfiguration().maxMessageBytes
+
+    @Option(name: .long, help: "A capture SOURCE: a BPF filter in tcpdump syntax, applied before decoding.")
+    var filter: String?
+
+    func validate() throws {
+        let speeds = ReplayConfiguration.speedRange
+        guard speeds.contains(speed) else {
+            throw ValidationError("--speed must be between \(speeds.lowerBound) and \(Int(speeds.upperBound)), not \(speed)")
+        }
+        let maxSeconds = ReplayConfiguration.maxTimeoutSeconds
+        let durations = [
+            ("--handshake-timeout", handshakeTimeout), ("--answer-timeout", answerTimeout), ("--close-timeout", closeTimeout),
+            ("--max-write-stall", maxWriteStall), ("--max-recorded-gap", maxRecordedGap),
+        ]
+        for (flag, value) in durations where !(value >= 0 && value <= maxSeconds) {
+            throw ValidationError("\(flag) must be between 0 and \(Int(maxSeconds)) seconds (maxTimeoutSeconds), not \(value)")
+        }
+        if let maxClients, maxClients < 1 { throw ValidationError("--max-clients must be at least 1") }
+        guard maxConcurrentClients >= 1 else { throw ValidationError("--max-concurrent-clients must be at least 1") }
+        guard maxMessageBytes > 0 else { throw ValidationError("--max-message-bytes must be positive") }
+        guard maxRecordingBytes > 0 else { throw ValidationError("--max-recording-bytes must be positive") }
+        _ = try listenAddress()
+    }
+
+    /// `--listen` as host and port: `HOST:PORT`, `[IPv6]:PORT`.
+    func listenAddress() throws -> (host: String, port: Int) {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
+            throw ValidationError("--listen must be HOST:PORT with a port from 0 to 65535, not '\(listen)'")
+        }
+        var host = String(listen[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw ValidationError("--listen '\(listen)' has no host (127.0.0.1 for this machine only)") }
+        return (host, port)
+    }
+
+    func run() async throws {
+        let (host, port) = try listenAddress()
+        var patterns: [JSONPathPattern] = []
+        for text in ignore {
+            do {
+                patterns.append(try JSONPathPattern(text))
+            } catch {
+                throw ValidationError("--ignore: \(String(describing: error))")
+            }
+        }
+        let loaded: RecordingLoader.Loaded
+        do {
+            var reader = CaptureReader(filter: filter)
+            reader.configuration.inspection.maxMessageBytes = maxMessageBytes
+            let selection = RecordingLoader.Selection(connections: connections.isEmpty ? nil : Set(connections), maxRecordingBytes: maxRecordingBytes)
+            loaded = try RecordingLoader.load(source, reader: reader, selection: selection)
+        } catch {
+            Diagnostics.error(error.description)
+            throw ExitCode(2)
+        }
+        loaded.warnings.forEach(Diagnostics.warning)
+        let known = Set(loaded.availableConnections)
+        for id in connections where !known.contains(id) {
+            Diagnostics.error("'\(source)' has no WebSocket connection \(id) (it has: \(known.sorted().map(String.init).joined(separator: ", ")))")
+            throw ExitCode(2)
+        }
+        let selected = loaded.session.connections
+        guard !selected.isEmpty else {
+            Diagnostics.error("'\(source)' holds no WebSocket connection to serve")
+            throw ExitCode(2)
+        }
+
+        let playback = ConversationPlayback(
+            pacing: pace, speed: speed, maxRecordedGap: maxRecordedGap, answerTimeout: answerTimeout, closeTimeout: closeTimeout,
+            maxMessageBytes: maxMessageBytes, ignore: patterns)
+        let configuration = ServeConfiguration(
+            host: host, port: port, playback: playback, maxClients: maxClients, handshakeTimeout: handshakeTimeout,
+            maxWriteStallSeconds: maxWriteStall, maxConcurrentClients: maxConcurrentClients)
+        let server = MockServer(configuration: configuration, connections: selected)
+        let control = ServeControl()
+        let signals = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { Task { await control.stop() } }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+        let formatter = ReplayReportFormatter(format: format)
+        let printer = ServePrinter()
+        let paths = RecordedConnectionMatcher(connections: selected).recordedPaths
+        let outcome: MockServer.Outcome
+        do {
+            outcome = try await server.run(control: control) { event in
+                switch event {
+                case .listening(let url):
+                    let shown = paths.prefix(ServeConfiguration.maxListedPaths).joined(separator: ", ")
+                    Diagnostics.note("serving \(selected.count) recorded connection(s) on \(url)" + (shown.isEmpty ? "" : " (paths: \(shown))"))
+                case .served(let report):
+                    printer.print(formatter.servedLines(for: report))
+                    if let failure = report.failure { Diagnostics.error("client \(report.peer ?? "?"): \(failure.description)") }
+                case .refused(let client, let status, let reason):
+                    printer.print(formatter.refusedLines(client: client, status: status, reason: reason))
+                }
+            }
+        } catch {
+            Diagnostics.error(String(describing: error))
+            throw ExitCode(2)
+        }
+        printer.print(formatter.servedSummary(outcome.reports, refused: outcome.refused))
+        if !outcome.allMatched { throw ExitCode(1) }
+    }
+}
+
+/// Writes report lines to standard output whole and in order, from whichever client task finished.
+private final class ServePrinter: Sendable {
+    private let queue = DispatchQueue(label: "wstap.serve.output")
+
+    func print(_ lines: [String]) {
+        queue.sync {
+            FileHandle.standardOutput.write(Data(lines.map { $0 + "\n" }.joined().utf8))
+        }
+    }
+}

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""A real WebSocket client (python `websockets`) that plays the recorded client side of a capture
+against `wstap serve`, and logs what it receives.
+
+    serve_client.py --url ws://127.0.0.1:P/PATH --truth captures/X.truth.jsonl --log FILE
+                    [--change N] [--subprotocol P] [--no-compression]
+
+Walks the truth file (what the recorded peers sent, in order): a client line is sent again (text,
+binary, fragmented into as many frames as recorded, ping, close), a server data line is awaited
+with recv().  --change N alters the Nth client data message (0-based; one byte flipped, or "n"
++1000 in a JSON object), as a client with a regression would.
+
+--log FILE gets one JSON line per message received: {"opcode", "data_b64"}; for a ping the pong
+that answered it; at the end {"event": "closed", "code", "reason"}.  Exit status 0 when the
+conversation ran to its close, 1 otherwise (the log says how far it got).
+"""
+
+import argparse
+import asyncio
+import base64
+import json
+import sys
+
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+
+def changed(opcode, data):
+    if opcode == "text":
+        try:
+            value = json.loads(data)
+            if isinstance(value, dict):
+                value["n"] = value.get("n", 0) + 1000 if isinstance(value.get("n", 0), int) else 1000
+                return json.dumps(value).encode()
+        except ValueError:
+            pass
+        return data + b"!"
+    return bytes([data[0] ^ 0xFF]) + data[1:] if data else b"\x00"
+
+
+def fragments(data, count):
+    if count <= 1 or len(data) < count:
+        return None
+    size = -(-len(data) // count)
+    return [data[i:i + size] for i in range(0, len(data), size)]
+
+
+async def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--truth", required=True)
+    parser.add_argument("--log", required=True)
+    parser.add_argument("--change", type=int, default=-1)
+    parser.add_argument("--subprotocol")
+    parser.add_argument("--no-compression", action="store_true")
+    parser.add_argument("--timeout", type=float, default=10)
+    args = parser.parse_args()
+
+    lines = [json.loads(line) for line in open(args.truth) if line.strip()]
+    log = open(args.log, "w")
+
+    def record(entry):
+        log.write(json.dumps(entry) + "\n")
+        log.flush()
+
+    options = {"compression": None if args.no_compression else "deflate", "ping_interval": None, "max_size": None}
+    if args.subprotocol:
+        options["subprotocols"] = [args.subprotocol]
+    data_index = 0
+    ok = False
+    async with connect(args.url, **options) as ws:
+        record({"event": "open", "subprotocol": ws.subprotocol,
+                "extensions": ws.response.headers.get("Sec-WebSocket-Extensions")})
+        try:
+            for line in lines:
+                opcode = line["opcode"]
+                data = base64.b64decode(line["data_b64"])
+                if line["from"] == "server":
+                    if opcode in ("text", "binary"):
+                        message = await asyncio.wait_for(ws.recv(), args.timeout)
+                        raw = message.encode() if isinstance(message, str) else message
+                        record({"opcode": "text" if isinstance(message, str) else "binary",
+                                "data_b64": base64.b64encode(raw).decode()})
+                    continue
+                if opcode in ("text", "binary"):
+                    if data_index == args.change:
+                        data = changed(opcode, data)
+                    data_index += 1
+                    payload = data.decode() if opcode == "text" else data
+                    parts = fragments(data, line.get("fragments", 1))
+                    if parts:
+                        await ws.send([p.decode("utf-8", "surrogateescape") for p in parts] if opcode == "text" and
+                                      all(_is_utf8(p) for p in parts) else parts if opcode == "binary" else payload)
+                    else:
+                        await ws.send(payload)
+                elif opcode == "ping":
+                    waiter = await ws.ping(data)
+                    await asyncio.wait_for(waiter, args.timeout)
+                    record({"opcode": "pong", "data_b64": base64.b64encode(data).decode()})
+                elif opcode == "close":
+                    code = int.from_bytes(data[:2], "big") if len(data) >= 2 else 1000
+                    await asyncio.wait_for(ws.close(code, data[2:].decode()), args.timeout)
+            await asyncio.wait_for(ws.wait_closed(), args.timeout)
+            ok = True
+        except (ConnectionClosed, asyncio.TimeoutError) as error:
+            record({"event": "error", "error": repr(error)})
+        record({"event": "closed", "code": ws.close_code, "reason": ws.close_reason})
+    sys.exit(0 if ok else 1)
+
+
+def _is_utf8(part):
+    try:
+        part.decode()
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+asyncio.run(main())
