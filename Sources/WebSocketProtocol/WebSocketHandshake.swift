@@ -56,8 +56,17 @@ public enum WebSocketHandshake {
             problems.append(.init(kind: .unsupportedVersion, detail: detail))
         }
 
+        let acceptedValues = response.headers.all("Sec-WebSocket-Extensions")
+        for malformed in WebSocketExtensionHeader.malformedElements(acceptedValues) {
+            problems.append(
+                .init(
+                    kind: .malformedExtension,
+                    detail: "response's Sec-WebSocket-Extensions element \"\(malformed.element)\": \(malformed.reason)"
+                )
+            )
+        }
         let offered = WebSocketExtensionHeader.parse(request.headers.all("Sec-WebSocket-Extensions"))
-        for accepted in WebSocketExtensionHeader.parse(response.headers.all("Sec-WebSocket-Extensions"))
+        for accepted in WebSocketExtensionHeader.parse(acceptedValues)
         where !offered.contains(where: { $0.isNamed(accepted.name) }) {
             problems.append(
                 .init(kind: .unofferedExtension, detail: "response accepts extension \(accepted.name), which the request did not offer")
@@ -65,8 +74,11 @@ public enum WebSocketHandshake {
         }
 
         let offeredProtocols = request.headers.listElements("Sec-WebSocket-Protocol")
-        for selected in response.headers.listElements("Sec-WebSocket-Protocol") where !offeredProtocols.contains(selected) {
-            let offeredList = offeredProtocols.isEmpty ? "none" : offeredProtocols.joined(separator: ", ")
+        let offeredSet = Set(offeredProtocols)
+        // Built once and bounded: a response selecting thousands of unoffered items used to quote
+        // every offer in each problem (4,000 × 38 KB of details, 200 MB).
+        let offeredList = Self.quotedList(offeredProtocols)
+        for selected in response.headers.listElements("Sec-WebSocket-Protocol") where !offeredSet.contains(selected) {
             problems.append(
                 .init(
                     kind: .unofferedSubprotocol,
@@ -75,5 +87,22 @@ public enum WebSocketHandshake {
             )
         }
         return problems
+    }
+
+    /// The longest list of offers a problem quotes, in bytes; longer lists are cut at an item and
+    /// say how many items were left out.
+    public static let maxQuotedListBytes = 512
+
+    static func quotedList(_ items: [String]) -> String {
+        guard !items.isEmpty else { return "none" }
+        var text = ""
+        for (index, item) in items.enumerated() {
+            let separator = index == 0 ? "" : ", "
+            if text.utf8.count + separator.utf8.count + item.utf8.count > maxQuotedListBytes && index > 0 {
+                return text + " … (\(items.count - index) more)"
+            }
+            text += separator + item
+        }
+        return text
     }
 }

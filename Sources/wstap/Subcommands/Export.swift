@@ -1,5 +1,9 @@
 import ArgumentParser
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Sessions
 import Output
 
@@ -28,7 +32,9 @@ struct Export: ParsableCommand {
 
             session: every connection with its handshake heads and every message (direction, opcode, time, payload, fragment lengths, compression), for `wstap replay`.
 
-            Exit status: 0 when the file was exported, 1 when it could not be read or written, 64 for a usage error.
+            -o writes a regular file atomically (a temporary file beside it, renamed over it when complete: after an error the old file is intact) and keeps its permissions; a symbolic link is followed; FIFOs, devices and /dev/stdout are written directly; - is standard output. Memory stays bounded: each connection is written as its messages arrive, in the order connections opened (later ones wait in memory up to --max-held-bytes, then in a temporary file).
+
+            Exit status: 0 when the file was exported, 1 when it could not be read or written (the error names the cause, e.g. No space left on device), 64 for a usage error. A closed pipe (| head) ends wstap quietly by SIGPIPE (status 141 in a shell), as it does tcpdump and jq.
             """
     )
 
@@ -46,46 +52,70 @@ struct Export: ParsableCommand {
 
     @OptionGroup var options: DecodingOptions
 
+    @Option(name: .long, help: ArgumentHelp("Bytes of later connections held in memory while an earlier one is still open (entries follow the order connections opened); beyond it they wait in a temporary file.", valueName: "N"))
+    var maxHeldBytes: Int = ExportConfiguration().maxHeldBytes
+
+    func validate() throws {
+        guard maxHeldBytes >= 0 else { throw ValidationError("--max-held-bytes must not be negative") }
+    }
+
+    /// Streams the export while the capture is read (see `StreamingExport`): memory stays bounded
+    /// by one message and `--max-held-bytes`, whatever the size of the capture.
     func run() throws {
-        let data: Data
-        switch format {
-        case .har:
-            data = try exportHAR()
-        case .session:
-            data = try sessionFile()
-        }
-        try write(data)
-    }
-
-    private func exportHAR() throws -> Data {
-        let recorder = SessionRecorder(keepsMessages: true)
-        try CaptureFileReader.inspect(file, options: options, emit: recorder.record)
-        recorder.finish()
+        let destination: OutputDestination
         do {
-            return try HARWriter(redact: redact).encode(recorder.connections)
+            destination = try OutputDestination.open(output)
         } catch {
-            throw Diagnostics.fail("cannot encode the HAR: \(error)")
+            throw Diagnostics.fail(error.description)
         }
-    }
-
-    private func sessionFile() throws -> Data {
-        let recorder = SessionRecorder(keepsMessages: true)
-        try CaptureFileReader.inspect(file, options: options, emit: recorder.record)
-        return try SessionFile(recorder: recorder).encoded()
-    }
-
-    private func write(_ data: Data) throws {
-        guard let output, output != "-" else {
-            let writer = OutputStreamWriter()
-            writer.append(data)
-            writer.append("\n")
-            writer.flush()
-            return
+        // A write error ends the program at once (nothing is gained by decoding the rest): the
+        // temporary file is removed first, so the target is left as it was.
+        let writer = OutputStreamWriter(
+            fileDescriptor: destination.fileDescriptor, destinationName: destination.name,
+            onFailure: { error in
+                destination.abandon()
+                OutputWriteFailure.endProcess(error)
+            })
+        let layout: any ExportLayout = switch format {
+        case .har: HARExportLayout(writer: HARWriter(redact: redact))
+        case .session: SessionExportLayout()
+        }
+        let export: StreamingExport
+        do {
+            export = try StreamingExport(layout: layout, configuration: ExportConfiguration(maxHeldBytes: maxHeldBytes)) { writer.append($0) }
+        } catch {
+            throw Diagnostics.fail(error.description)
         }
         do {
-            try data.write(to: URL(fileURLWithPath: output), options: .atomic)
+            try CaptureFileReader.inspect(file, options: options) { event in
+                do throws(ExportError) {
+                    try export.record(event)
+                } catch {
+                    stopExport(error, destination)
+                }
+            }
+            try export.finish()
+        } catch let error as ExportError {
+            stopExport(error, destination)
         } catch {
-            throw Diagnostics.fail("cannot write '\(output)': \(error.localizedDescription)")
+            destination.abandon()
+            throw error
+        }
+        // Standard output ends with a newline, as a line of text does; a file holds the document.
+        if output == nil || output == "-" { writer.append("\n") }
+        writer.flush()
+        do {
+            try destination.commit()
+        } catch {
+            throw Diagnostics.fail(error.description)
         }
     }
+}
+
+/// The export cannot go on (its temporary spool could not be written): the same ending as a write
+/// error, from inside the capture loop.
+private func stopExport(_ error: ExportError, _ destination: OutputDestination) -> Never {
+    destination.abandon()
+    Diagnostics.error(error.description)
+    exit(1)
 }

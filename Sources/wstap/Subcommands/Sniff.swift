@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ArgumentParser
 import Inspector
 import PacketCapture
@@ -24,8 +29,10 @@ struct Sniff: ParsableCommand {
               sudo setcap cap_net_raw,cap_net_admin=eip $(command -v wstap)
 
             Exit status: 0 when the capture ran and was stopped (signal, -c, --duration), 1 when it \
-            could not start (no permission, unknown interface, bad filter) or failed, 64 for a usage \
-            error.
+            could not start (no permission, unknown interface, bad filter) or failed, including a -w \
+            file or standard output that could not be written (the capture stops and the cause is \
+            printed, e.g. No space left on device), 64 for a usage error. A closed pipe (| head) \
+            ends wstap quietly by SIGPIPE (status 141 in a shell), as it does tcpdump.
             """
     )
 
@@ -82,6 +89,9 @@ struct Sniff: ParsableCommand {
         }
         var packetFile: PacketFileWriter?
         if let write {
+            // A closed standard output (| head) then returns EPIPE instead of killing the process, so
+            // the -w file is flushed before the program ends by SIGPIPE (OutputWriteFailure).
+            signal(SIGPIPE, SIG_IGN)
             do {
                 packetFile = try PacketFileWriter(path: write, linkType: source.linkType, snapshotLength: source.snapshotLength)
             } catch {
@@ -105,7 +115,10 @@ struct Sniff: ParsableCommand {
         let loop = CaptureLoop(
             onPacket: packetFile.map { file in { file.write($0); flusher.flush(ifDue: true) } },
             onIdle: { flusher.flush(ifDue: false) },
-            shouldStop: { stop.isRequested || limit.reached || flusher.failure != nil || deadline.map { ContinuousClock.now >= $0 } ?? false }
+            shouldStop: {
+                stop.isRequested || limit.reached || flusher.failure != nil || packetFile?.failure != nil
+                    || deadline.map { ContinuousClock.now >= $0 } ?? false
+            }
         )
         let ending = loop.run(source, into: inspector)
         inspector.finish()
@@ -123,7 +136,8 @@ struct Sniff: ParsableCommand {
         }
         let counts = CaptureReadSummary(statistics: inspector.statistics, snapshotLength: source.snapshotLength, events: 0)
         counts.statisticsWarnings.forEach { Diagnostics.warning($0.description) }
-        if let failure = flusher.failure { throw Diagnostics.fail(failure.description) }
+        // A -w file that could not be written is an error even when the capture itself went well.
+        if let failure = flusher.failure ?? packetFile?.failure { throw Diagnostics.fail(failure.description) }
         if case .failed(let error) = ending { throw Diagnostics.fail(error.description) }
     }
 
