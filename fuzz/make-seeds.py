@@ -1,23 +1,46 @@
 #!/usr/bin/env python3
 """Seed corpora for the fuzz targets, extracted from the real captures in captures/.
 
-read:        whole pcap/pcapng files (small ones: big seeds slow every execution)
+read:        pcap files cut from each capture at packet boundaries (the start, and windows later
+             on for mid-stream pickups), and the pcapng file cut at block boundaries
 decoder:     single packets, prefixed with the link-type choice byte FuzzPacketDecoder reads
-reassembly:  each capture's TCP segments re-encoded in FuzzTCPReassembly's segment format
+reassembly:  windows of each capture's TCP segments in FuzzTCPReassembly's segment format
 http:        the first bytes of each direction of each connection (handshake heads)
-frames:      each direction's stream after the handshake, in FuzzFrames' chunk format
+frames:      windows of each direction's stream after the handshake, in FuzzFrames' chunk format
 inflater:    raw-deflate messages made with zlib, in FuzzInflater's length-prefixed format
+session, har, options: copied from the committed seeds in fuzz/seeds/ (make-json-seeds.py
+             writes the session and HAR ones from `wstap export` of the captures)
 
-Usage: fuzz/make-seeds.py OUTPUT_DIR   (writes OUTPUT_DIR/<target>/…)
+Every seed fits its target's max_len in targets.tsv, so libFuzzer never cuts one mid-record.
+
+Usage: fuzz/make-seeds.py OUTPUT_DIR   (writes OUTPUT_DIR/<corpus>/…)
 """
 import os
 import struct
 import sys
 import zlib
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
 CAPTURES = os.path.join(ROOT, "captures")
-MAX_SEED = 16 * 1024
+COMMITTED = os.path.join(HERE, "seeds")
+# Where a stream seed may start besides the beginning: windows later in a capture seed the
+# mid-stream and resynchronisation paths. At most this many windows per capture or stream.
+MAX_WINDOWS = 4
+
+
+def max_lengths():
+    """{corpus: max_len} from targets.tsv; None where libFuzzer's default applies."""
+    lengths = {}
+    with open(os.path.join(HERE, "targets.tsv")) as f:
+        for line in f:
+            fields = line.split()
+            if fields and not fields[0].startswith("#"):
+                lengths[fields[1]] = None if fields[2] == "-" else int(fields[2])
+    return lengths
+
+
+MAX = max_lengths()
 # Index of each link type in FuzzPacketDecoder's table.
 DECODER_INDEX = {0: 0, 1: 1, 12: 2, 14: 3, 101: 4, 108: 5, 113: 6, 228: 7, 229: 8, 276: 9}
 
@@ -78,6 +101,92 @@ def write(directory, name, data):
         f.write(data)
 
 
+def window_starts(count):
+    """Up to MAX_WINDOWS start indexes spread over `count` items, always including 0."""
+    step = max(1, count // MAX_WINDOWS)
+    return list(range(0, count, step))[:MAX_WINDOWS]
+
+
+def pcap_windows(data, limit):
+    """The global header plus consecutive records, at most `limit` bytes, from a few start points."""
+    records, offset = [], 24
+    endian = "<" if struct.unpack("<I", data[:4])[0] in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    while offset + 16 <= len(data):
+        incl = struct.unpack(endian + "I", data[offset + 8:offset + 12])[0]
+        records.append(data[offset:offset + 16 + incl])
+        offset += 16 + incl
+    for start in window_starts(len(records)):
+        out = bytearray(data[:24])
+        for record in records[start:]:
+            if len(out) + len(record) > limit:
+                break
+            out += record
+        if len(out) > 24:
+            yield start, bytes(out)
+
+
+def pcapng_prefix(data, limit):
+    """Whole pcapng blocks from the start, at most `limit` bytes."""
+    endian = "<" if data[8:12] == b"\x4d\x3c\x2b\x1a" else ">"
+    offset = 0
+    while offset + 12 <= len(data):
+        length = struct.unpack(endian + "I", data[offset + 4:offset + 8])[0]
+        if length < 12 or offset + length > limit:
+            break
+        offset += length
+    return data[:offset]
+
+
+def reassembly_segments(link_packets):
+    """(endpoints byte, flags, seq, ack, piece) per ≤255-byte piece of each TCP segment."""
+    hosts, segments = {}, []
+    for link, packet in link_packets:
+        tcp = tcp_of(link, packet)
+        if tcp is None:
+            continue
+        src, dst, sport, dport, seq, ack, flags, payload = tcp
+        a = hosts.setdefault((src, sport), len(hosts) % 4)
+        b = hosts.setdefault((dst, dport), len(hosts) % 4)
+        for piece in [payload[i:i + 255] for i in range(0, len(payload), 255)] or [b""]:
+            segments.append((a | b << 2, flags, seq, ack, piece))
+            seq = (seq + len(piece)) & 0xFFFFFFFF
+    return segments
+
+
+def reassembly_window(segments, limit):
+    """FuzzTCPReassembly's format: a base sequence number, then per segment endpoints, flags, time
+    step, seq/ack relative to the base (16 bits), payload length, payload."""
+    base = segments[0][2]
+    out = bytearray(struct.pack(">I", base))
+    for pair, flags, seq, ack, piece in segments:
+        record = bytes([pair, flags, 0]) + struct.pack(">HHB", (seq - base) & 0xFFFF, (ack - base) & 0xFFFF, len(piece)) + piece
+        if len(out) + len(record) > limit:
+            break
+        out += record
+    return bytes(out)
+
+
+def frames_windows(body, settings, limit):
+    """Chunks of the stream after the handshake: the start (at a frame boundary, as the settings
+    say) and later windows, which start mid-stream (settings bit 0x80)."""
+    room = limit - 1  # the settings byte, then one length byte per chunk of up to 200
+    while room + 1 + -(-room // 200) > limit:
+        room -= 1
+    starts = window_starts(max(1, len(body) // room + 1))
+    for number, index in enumerate(starts):
+        piece = body[index * room:index * room + room]
+        if piece:
+            yield number, chunked(piece, settings if index == 0 else settings | 0x80)
+
+
+def copy_committed(output):
+    for corpus in ("session", "har", "options"):
+        source = os.path.join(COMMITTED, corpus)
+        for name in sorted(os.listdir(source)) if os.path.isdir(source) else []:
+            with open(os.path.join(source, name), "rb") as f:
+                write(os.path.join(output, corpus), name, f.read())
+
+
 def main(output):
     for name in sorted(os.listdir(CAPTURES)):
         path = os.path.join(CAPTURES, name)
@@ -85,43 +194,33 @@ def main(output):
             continue
         data = open(path, "rb").read()
         stem = name.rsplit(".", 1)[0]
-        if len(data) <= 200 * 1024:
-            write(os.path.join(output, "read"), name, data)
-        if not name.endswith(".pcap"):
+        if name.endswith(".pcapng"):
+            write(os.path.join(output, "read"), name, pcapng_prefix(data, MAX["read"]))
             continue
-        streams, segments = {}, bytearray(struct.pack(">I", 0))
-        hosts, base = {}, None
-        for index, (link, sec, packet) in enumerate(pcap_packets(data)):
-            if index < 8:
-                write(os.path.join(output, "decoder"), f"{stem}-{index}", bytes([DECODER_INDEX[link], 0, 0]) + packet)
+        for start, window in pcap_windows(data, MAX["read"]):
+            write(os.path.join(output, "read"), f"{stem}-{start}.pcap", window)
+        packets = [(link, packet) for link, _, packet in pcap_packets(data)]
+        for index, (link, packet) in enumerate(packets[:8]):
+            write(os.path.join(output, "decoder"), f"{stem}-{index}", bytes([DECODER_INDEX[link], 0, 0]) + packet)
+        segments = reassembly_segments(packets)
+        for start in window_starts(len(segments)):
+            write(os.path.join(output, "reassembly"), f"{stem}-{start}", reassembly_window(segments[start:], MAX["reassembly"]))
+        streams = {}
+        for link, packet in packets:
             tcp = tcp_of(link, packet)
-            if tcp is None:
-                continue
-            src, dst, sport, dport, seq, ack, flags, payload = tcp
-            key = (src, sport, dst, dport)
-            if len(payload) and sum(len(p) for p in streams.get(key, [])) < MAX_SEED:
-                streams.setdefault(key, []).append(payload)
-            # Reassembly format: endpoints, flags, time step, seq/ack relative to the first, payload.
-            a = hosts.setdefault((src, sport), len(hosts) % 4)
-            b = hosts.setdefault((dst, dport), len(hosts) % 4)
-            if base is None:
-                base = seq
-                segments[0:4] = struct.pack(">I", base)
-            for piece in [payload[i:i + 255] for i in range(0, len(payload), 255)] or [b""]:
-                if len(segments) > MAX_SEED:
-                    break
-                segments += bytes([a | b << 2, flags, 0]) + struct.pack(">HHB", (seq - base) & 0xFFFF, (ack - base) & 0xFFFF, len(piece)) + piece
-                seq += len(piece)
-        write(os.path.join(output, "reassembly"), stem, bytes(segments))
+            if tcp is not None and len(tcp[7]):
+                src, dst, sport, dport = tcp[:4]
+                streams.setdefault((src, sport, dst, dport), []).append(tcp[7])
         deflate = "deflate" in stem
-        for number, (key, pieces) in enumerate(streams.items()):
+        for number, pieces in enumerate(streams.values()):
             stream = b"".join(pieces)
             write(os.path.join(output, "http"), f"{stem}-{number}", bytes([0]) + stream[:4096])
             head_end = stream.find(b"\r\n\r\n")
             body = stream[head_end + 4:] if head_end >= 0 else stream
             client = stream.startswith(b"GET ")
             settings = (0 if client else 1) | (0x72 if deflate else 0) | (0x80 if head_end < 0 else 0)
-            write(os.path.join(output, "frames"), f"{stem}-{number}", chunked(body[:MAX_SEED], settings))
+            for window, seed in frames_windows(body, settings, MAX["frames"]):
+                write(os.path.join(output, "frames"), f"{stem}-{number}-{window}", seed)
     messages = [b"hello", b"x" * 1000, bytes(range(256)) * 4, b'{"type":"ping","n":1}']
     for window in (9, 12, 15):
         out = bytearray([window - 8])
@@ -134,6 +233,7 @@ def main(output):
                 compressed = compressed[255:]
             out += bytes([len(compressed)]) + compressed + b"\x00"
         write(os.path.join(output, "inflater"), f"window{window}", bytes(out))
+    copy_committed(output)
 
 
 if __name__ == "__main__":

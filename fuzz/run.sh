@@ -1,40 +1,35 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets and runs each in turn, single process, for SECONDS each (default 120),
-# then prints executions and findings per target. Crashing inputs go to fuzz/artifacts/.
+# then prints per target: executions, seconds, runs a second (wall clock), CPU seconds, runs per
+# CPU second (what the target costs, however busy the machine) and findings.
 #   fuzz/run.sh [SECONDS] [TARGET…]      e.g. fuzz/run.sh 600   or   fuzz/run.sh 60 FuzzHTTPHead
-# The corpus grows in fuzz/.corpus/ (seeded from captures/ by make-seeds.py), kept between runs.
+# The corpus grows in fuzz/.corpus/ (seeded by make-seeds.py), kept between runs. Crashing inputs go
+# to fuzz/artifacts/: minimise one with -minimize_crash=1 and add it to fuzz/crashes/TARGET/.
 set -uo pipefail
 cd "$(dirname "$0")"
+source ./common.sh
 seconds="${1:-120}"
 shift || true
-all=(FuzzPacketDecoder FuzzTCPReassembly FuzzHTTPHead FuzzFrames FuzzInflater FuzzRead)
-targets=("${@:-${all[@]}}")
-declare -A seeds=([FuzzPacketDecoder]=decoder [FuzzTCPReassembly]=reassembly [FuzzHTTPHead]=http
-                  [FuzzFrames]=frames [FuzzInflater]=inflater [FuzzRead]=read)
-# Stream targets slow down to a few hundred runs a second on 64 KB seeds; 16 KB still spans many
-# segments and frames. The others take libFuzzer's default (the largest seed).
-declare -A maxLength=([FuzzTCPReassembly]=16384 [FuzzFrames]=16384)
+targets=("${@:-${all_targets[@]}}")
 
-swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library || exit 1
-bin="$(swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library --show-bin-path)"
+mkdir -p logs
+build_targets logs/build.log || { grep -E "error:" logs/build.log || tail -20 logs/build.log; exit 1; }
 
 mkdir -p .corpus artifacts logs
 python3 make-seeds.py .seeds >/dev/null
 summary=()
 for target in "${targets[@]}"; do
-    corpus=".corpus/${seeds[$target]}"
+    corpus=".corpus/${corpus_of[$target]}"
     mkdir -p "$corpus"
     echo "== $target: ${seconds}s"
-    # One process (no -jobs/-workers fork), a 10 s per-input timeout counts as a hang, 1.5 GB as a leak.
-    lengthOption=()
-    [ -n "${maxLength[$target]:-}" ] && lengthOption=(-max_len="${maxLength[$target]}")
-    "$bin/$target" "$corpus" ".seeds/${seeds[$target]}" "${lengthOption[@]}" -max_total_time="$seconds" -timeout=10 \
-        -rss_limit_mb=1536 -print_final_stats=1 -artifact_prefix="artifacts/$target-" \
-        >"logs/$target.log" 2>&1
+    # shellcheck disable=SC2046
+    run_target "$target" "logs/$target.log" "$corpus" ".seeds/${corpus_of[$target]}" $(target_options "$target") \
+        -max_total_time="$seconds" "${common_options[@]}" -artifact_prefix="artifacts/$target-"
     status=$?
-    runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "logs/$target.log" | grep -o '[0-9]*$' | tail -1)
-    took=$(grep -o 'Done [0-9]* runs in [0-9]* second' "logs/$target.log" | awk '{print $5}' | tail -1)
-    finding=$(grep -m1 -o 'ERROR: [A-Za-z]*Sanitizer: [a-z-]*\|ERROR: libFuzzer: [a-z-]*\|Fatal error.*' "logs/$target.log")
-    summary+=("$(printf '%-18s %12s execs %6ss  exit %s  %s' "$target" "${runs:-?}" "${took:-?}" "$status" "${finding:-no findings}")")
+    read -r runs took finding <<<"$(summarise_log "logs/$target.log")"
+    read -r cpu rate per_cpu <<<"$(awk -v runs="$runs" -v took="$took" '{ cpu = $1 + $2;
+        printf "%.1f %s %s", cpu, (took > 0 ? int(runs / took) : "?"), (cpu > 0 ? int(runs / cpu) : "?") }' "logs/$target.log.cpu")"
+    summary+=("$(printf '%-18s %11s execs %5ss %7s/s  cpu %5ss %7s/cpu-s  exit %s  %s' \
+        "$target" "$runs" "$took" "$rate" "$cpu" "$per_cpu" "$status" "$finding")")
 done
 printf '%s\n' "${summary[@]}"

@@ -34,6 +34,8 @@ struct HalfStream {
     /// The next byte to deliver.
     private(set) var nextSequence = SequenceNumber(0)
     private(set) var sawSYN = false
+    /// The sequence number of the first SYN this side sent, once one was seen.
+    private(set) var synSequence: SequenceNumber?
     /// The side's FIN was reached in order: nothing more will be delivered.
     private(set) var isFinished = false
     /// Where the FIN sits, once one was seen.
@@ -56,6 +58,7 @@ struct HalfStream {
     /// A SYN fixes the stream start at the byte after it, unless the stream already started.
     mutating func receiveSYN(sequence: SequenceNumber, _ output: (HalfStreamOutput) -> Void) {
         sawSYN = true
+        if synSequence == nil { synSequence = sequence }
         guard !isStarted else { return }
         isStarted = true
         nextSequence = sequence.advanced(by: 1)
@@ -132,6 +135,34 @@ struct HalfStream {
             return
         }
         skipAcknowledgedHoleIfStuck(configuration: configuration, timestamp: timestamp, output)
+    }
+
+    // MARK: - Telling connections on one 4-tuple apart
+
+    /// A FIN was seen from this side (delivered or not): it was ending its connection.
+    var sawFIN: Bool { finSequence != nil }
+
+    /// Where this side's stream is known to be: the next byte to deliver, the lowest byte held, or
+    /// what the peer acknowledged; nil when nothing about it was seen.
+    private var knownPosition: SequenceNumber? {
+        if isStarted { return nextSequence }
+        return pending.first?.start ?? peerAcknowledgment
+    }
+
+    /// Whether a SYN at `sequence` repeats the SYN this side sent (a retransmission or a duplicate).
+    func sentSYN(at sequence: SequenceNumber) -> Bool {
+        synSequence == sequence
+    }
+
+    /// Whether a SYN (without ACK) at `sequence` sent by this side can belong to this connection: a
+    /// retransmission of the SYN it sent, or one whose first byte lies within `window` of where the
+    /// stream is known to be (capture reordering, or an in-window SYN that draws a challenge ACK,
+    /// RFC 5961 §4). Anything else starts a new connection on the same 4-tuple: a new initial
+    /// sequence number is random (RFC 6528), so it almost never lands that close.
+    func admitsSYN(at sequence: SequenceNumber, window: Int) -> Bool {
+        if sentSYN(at: sequence) { return true }
+        guard let position = knownPosition else { return true }
+        return abs(position.distance(to: sequence.advanced(by: 1))) <= window
     }
 
     // MARK: - Giving up on holes

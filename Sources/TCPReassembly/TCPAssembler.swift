@@ -10,7 +10,12 @@ import PacketDecoding
 /// for an unknown 4-tuple carry nothing to deliver and are ignored. A connection closed by FIN or RST
 /// is remembered for `closedConnectionMemory` seconds (bounded by `maxRememberedClosedConnections`):
 /// late retransmissions for it are dropped rather than opening a spurious new connection, while a new
-/// SYN (without ACK) on the same 4-tuple starts a new connection with a new id at once.
+/// SYN (without ACK) on the same 4-tuple starts a new connection with a new id at once. So does a
+/// SYN on the 4-tuple of a connection still tracked, when it cannot be that connection's (its FIN
+/// or FINs were lost): see `TCPConnection.reasonToCloseForNewSYN`.
+///
+/// Idle expiry runs on packet time, through a `PacketClock` that does not let one record stamped far
+/// ahead count as elapsed time.
 public struct TCPAssembler {
     public let configuration: TCPAssemblerConfiguration
     private var table = ConnectionTable()
@@ -18,8 +23,9 @@ public struct TCPAssembler {
     /// Recently closed 4-tuples and when they closed.
     private var closedConnections: [ConnectionKey: Timestamp] = [:]
     private var totalBufferedCost = 0
-    /// The latest packet time seen: the time of the closes reported by `finish`.
-    private var now: Timestamp?
+    /// The latest believable packet time: idle expiry, and the time of the closes `finish` reports.
+    private var clock = PacketClock()
+    private var hasReportedClockJump = false
     private var lastIdleCheck = Timestamp.zero
     private var packetsSinceIdleCheck = 0
 
@@ -37,24 +43,28 @@ public struct TCPAssembler {
     /// Feeds one segment, in capture order; `emit` receives the events it makes available.
     public mutating func process(_ segment: TCPSegment, _ emit: (TCPStreamEvent) -> Void) {
         let timestamp = segment.timestamp
-        advanceClock(to: timestamp, emit)
-
         let key = ConnectionKey(segment.source, segment.destination)
-        let slot: Int
+        let activityTime = advanceClock(to: timestamp, key: key, emit)
+
+        let configuration = configuration
+        var slot: Int
         if let existing = table.slot(for: key) {
             slot = existing
             table.touch(slot)
+            if segment.flags.contains(.syn) && !segment.flags.contains(.ack),
+               let reason = table.slots[slot]?.reasonToCloseForNewSYN(segment, at: activityTime, configuration: configuration) {
+                close(slot: slot, reason: reason, timestamp: timestamp, emit)
+                slot = openConnection(segment, key: key, activityTime: activityTime)
+            }
         } else {
             guard shouldOpenConnection(for: segment, key: key) else { return }
             if table.count >= configuration.maxConnections { evictLeastRecentlyActive(timestamp: timestamp, emit) }
-            slot = table.insert(TCPConnection(id: nextConnectionID, first: segment, key: key))
-            nextConnectionID += 1
+            slot = openConnection(segment, key: key, activityTime: activityTime)
         }
 
-        let configuration = configuration
         let result = table.withConnection(at: slot) { connection in
             let before = connection.bufferedCost
-            let outcome = connection.process(segment, configuration: configuration, emit)
+            let outcome = connection.process(segment, activityTime: activityTime, configuration: configuration, emit)
             return (outcome, connection.bufferedCost - before)
         }
         guard let (outcome, costChange) = result else { return }
@@ -69,7 +79,7 @@ public struct TCPAssembler {
     /// End of capture: delivers what is buffered (gaps first where bytes are missing), then closes every
     /// open connection with reason `endOfCapture`, in connection-id order.
     public mutating func finish(_ emit: (TCPStreamEvent) -> Void) {
-        let timestamp = now ?? .zero
+        let timestamp = clock.now ?? .zero
         for slot in table.slotsByConnectionID() {
             _ = table.withConnection(at: slot) { connection in
                 connection.close(reason: .endOfCapture, timestamp: timestamp, emit)
@@ -81,6 +91,12 @@ public struct TCPAssembler {
     }
 
     // MARK: - Opening and forgetting
+
+    private mutating func openConnection(_ segment: TCPSegment, key: ConnectionKey, activityTime: Timestamp) -> Int {
+        let slot = table.insert(TCPConnection(id: nextConnectionID, first: segment, key: key, activityTime: activityTime))
+        nextConnectionID += 1
+        return slot
+    }
 
     private mutating func shouldOpenConnection(for segment: TCPSegment, key: ConnectionKey) -> Bool {
         let flags = segment.flags
@@ -130,21 +146,43 @@ public struct TCPAssembler {
 
     // MARK: - Packet time
 
-    private mutating func advanceClock(to timestamp: Timestamp, _ emit: (TCPStreamEvent) -> Void) {
-        guard let current = now else {
-            now = timestamp
-            lastIdleCheck = timestamp
-            return
+    /// Moves packet time on for one packet of connection `key` and flushes idle connections when due;
+    /// returns the time the packet's activity counts at (its own, unless it is a jump).
+    private mutating func advanceClock(to timestamp: Timestamp, key: ConnectionKey, _ emit: (TCPStreamEvent) -> Void) -> Timestamp {
+        let isFirstPacket = clock.now == nil
+        let reading = clock.read(timestamp, key: key, maxClockJump: configuration.maxClockJump, connectionsOpen: table.count > 0)
+        let time = reading.activityTime
+        if isFirstPacket {
+            lastIdleCheck = time
+            return time
         }
-        if current < timestamp { now = timestamp }
+        if let jump = reading.unconfirmedJump, !hasReportedClockJump, let current = clock.now {
+            hasReportedClockJump = true
+            emit(.anomaly(
+                connection: nil, kind: .clockJump,
+                detail: "a packet of \(key.lower) ↔ \(key.higher) is stamped \(Self.describe(seconds: jump)) s after the latest packet "
+                    + "(\(current)), more than maxClockJump \(Self.describe(seconds: configuration.maxClockJump)) s: not counted as elapsed "
+                    + "time until another connection's packets agree; further jumps are not reported",
+                timestamp: timestamp))
+        }
+        if let confirmed = reading.confirmedJump, let slot = table.slot(for: confirmed.key) {
+            // Its packet was counted at the old time: it was in fact active at the new one.
+            _ = table.withConnection(at: slot) { $0.noteActivity(at: confirmed.time) }
+        }
         packetsSinceIdleCheck += 1
-        // Idle checks measure from this packet's time, not the latest ever seen: one corrupt record
-        // with a far-future timestamp then costs one round of idle closes, not every later check.
-        if packetsSinceIdleCheck >= Self.packetsBetweenIdleChecks || timestamp.elapsed(since: lastIdleCheck) > Self.idleCheckInterval {
+        // Idle checks measure from this packet's activity time, not the latest ever seen: packet
+        // times a little out of order close nothing early.
+        if packetsSinceIdleCheck >= Self.packetsBetweenIdleChecks || time.elapsed(since: lastIdleCheck) > Self.idleCheckInterval {
             packetsSinceIdleCheck = 0
-            lastIdleCheck = timestamp
-            flushIdleConnections(now: timestamp, emit)
+            lastIdleCheck = time
+            flushIdleConnections(now: time, emit)
         }
+        return time
+    }
+
+    /// Whole seconds for the usual sizes of a jump; any `Double` (a hostile record) without trapping.
+    static func describe(seconds: Double) -> String {
+        abs(seconds) < 1e15 ? String(Int(seconds)) : String(seconds)
     }
 
     /// Closes connections without a packet for `idleTimeout`, starting from the least recently active.

@@ -21,6 +21,18 @@ public struct TCPAssemblerConfiguration: Sendable {
     /// (`closed(.idle)`). Default 300, the usual NAT and firewall timeout. Checked every 1000 packets or
     /// when packet time moves on by more than a second, not on every packet.
     public var idleTimeout: Double
+    /// Seconds packet time may move ahead at one packet and still count as elapsed time. Default 3600:
+    /// far above the idle timeout, so every pause idle expiry is meant to measure counts, and far below
+    /// the errors of corrupt records (days to decades). A packet further ahead is a `clock_jump`
+    /// anomaly, not elapsed time, until the next packet, from another connection, agrees with it
+    /// (a capture paused for hours, or files concatenated): see `PacketClock`.
+    public var maxClockJump: Double
+    /// How far, in bytes of sequence space, a SYN without ACK may lie from where its sender's stream
+    /// is known to be and still belong to the connection tracked on its 4-tuple (if it is not a
+    /// retransmission of that side's SYN). Default 65 535, the largest unscaled TCP window: a
+    /// reordered SYN or one inside the receive window (RFC 5961) is that close, while a new
+    /// connection's random initial sequence number lands that close about once in 30 000 reuses.
+    public var maxSYNDistance: Int
     /// Segments held for a side whose SYN was not seen before its stream start is fixed. Default 16:
     /// enough to ride out capture reordering at the start of a mid-stream capture.
     public var maxSegmentsHeldBeforeStart: Int
@@ -44,6 +56,8 @@ public struct TCPAssemblerConfiguration: Sendable {
         maxBufferedBytesTotal: Int = 64 << 20,
         maxConnections: Int = 100_000,
         idleTimeout: Double = 300,
+        maxClockJump: Double = 3600,
+        maxSYNDistance: Int = 65_535,
         maxSegmentsHeldBeforeStart: Int = 16,
         maxBytesHeldBeforeStart: Int = 64 << 10,
         maxHoldBeforeStart: Double = 1,
@@ -55,6 +69,8 @@ public struct TCPAssemblerConfiguration: Sendable {
         self.maxBufferedBytesTotal = maxBufferedBytesTotal
         self.maxConnections = max(1, maxConnections)
         self.idleTimeout = idleTimeout
+        self.maxClockJump = maxClockJump
+        self.maxSYNDistance = maxSYNDistance
         self.maxSegmentsHeldBeforeStart = maxSegmentsHeldBeforeStart
         self.maxBytesHeldBeforeStart = maxBytesHeldBeforeStart
         self.maxHoldBeforeStart = maxHoldBeforeStart

@@ -10,7 +10,8 @@ struct TCPConnection {
     private var hasReportedOpened = false
     /// Roles were decided by a SYN or SYN-ACK, not guessed from the first packet seen.
     private var rolesConfirmed: Bool
-    /// Latest packet time seen on this connection, for idle flushing.
+    /// Latest activity time of this connection, for idle flushing: its packets' times, except that a
+    /// packet stamped far ahead counts at the assembler's clock (see `PacketClock`).
     private(set) var lastSeen: Timestamp
 
     /// Whether the connection ended and must be forgotten.
@@ -23,7 +24,7 @@ struct TCPConnection {
     /// and it keeps every sequence distance well inside the 2^31 serial-number window.
     static let maxSegmentSpan = 1 << 30
 
-    init(id: Int, first segment: TCPSegment, key: ConnectionKey) {
+    init(id: Int, first segment: TCPSegment, key: ConnectionKey, activityTime: Timestamp) {
         let flags = segment.flags
         let synAcknowledgment = flags.contains(.syn) && flags.contains(.ack)
         info = TCPConnectionInfo(
@@ -35,17 +36,41 @@ struct TCPConnection {
         )
         self.key = key
         rolesConfirmed = flags.contains(.syn)
-        lastSeen = segment.timestamp
+        lastSeen = activityTime
     }
 
     var bufferedCost: Int { initiatorStream.bufferedCost + responderStream.bufferedCost }
 
-    /// Feeds one segment of this connection and reports what it makes deliverable.
+    /// Records activity at `time` (never moving `lastSeen` back).
+    mutating func noteActivity(at time: Timestamp) {
+        if lastSeen < time { lastSeen = time }
+    }
+
+    /// The reason to close this connection with when a SYN without ACK on its 4-tuple, at activity
+    /// time `time`, starts a new connection; nil when the SYN belongs to this one.
+    ///
+    /// A repeat of the side's own SYN (same sequence number) always belongs to this connection: a
+    /// duplicate captured late. Otherwise a new connection, as in Zeek's connection-reuse check:
+    /// after a FIN from either side (the other FIN was lost; reason `fin`), after `idleTimeout`
+    /// without a packet (`idle`), or when the SYN is not within `maxSYNDistance` of where that
+    /// side's stream is (`reused`: the old connection's end was not captured).
+    func reasonToCloseForNewSYN(_ segment: TCPSegment, at time: Timestamp, configuration: TCPAssemblerConfiguration) -> TCPCloseReason? {
+        let sender = segment.source == info.initiator ? initiatorStream : responderStream
+        let sequence = SequenceNumber(segment.sequenceNumber)
+        if sender.sentSYN(at: sequence) { return nil }
+        if initiatorStream.sawFIN || responderStream.sawFIN { return .fin }
+        if time.elapsed(since: lastSeen) > configuration.idleTimeout { return .idle }
+        return sender.admitsSYN(at: sequence, window: configuration.maxSYNDistance) ? nil : .reused
+    }
+
+    /// Feeds one segment of this connection and reports what it makes deliverable; `activityTime` is
+    /// the time its activity counts at for idle flushing.
     mutating func process(
-        _ segment: TCPSegment, configuration: TCPAssemblerConfiguration, _ emit: (TCPStreamEvent) -> Void
+        _ segment: TCPSegment, activityTime: Timestamp, configuration: TCPAssemblerConfiguration,
+        _ emit: (TCPStreamEvent) -> Void
     ) -> Outcome {
         let flags = segment.flags
-        if lastSeen < segment.timestamp { lastSeen = segment.timestamp }
+        noteActivity(at: activityTime)
         var side: StreamSide = segment.source == info.initiator ? .initiator : .responder
         if flags.contains(.syn) {
             let sentByInitiator = !flags.contains(.ack)

@@ -32,7 +32,9 @@ public struct TCPConnectionInfo: Sendable {
 
 /// Why a connection's events ended.
 public enum TCPCloseReason: String, Sendable {
-    /// Both sides sent FIN and all their bytes up to it were delivered.
+    /// Both sides sent FIN and all their bytes up to it were delivered; or one side sent FIN and a
+    /// new SYN on the same addresses and ports then showed the connection over (the other FIN was
+    /// not captured).
     case fin
     /// One side sent RST.
     case reset
@@ -42,6 +44,9 @@ public enum TCPCloseReason: String, Sendable {
     case evicted
     /// The capture ended while the connection was open.
     case endOfCapture
+    /// A new connection started on the same addresses and ports (a SYN that cannot be this
+    /// connection's) before this one's end was captured.
+    case reused
 }
 
 /// The reassembler's output: a connection's byte streams, in order, with losses and limits made explicit.
@@ -68,4 +73,7 @@ public enum TCPAnomalyKind: String, Sendable, CaseIterable {
     case reassemblyBufferLimit = "reassembly_buffer_limit"
     /// `maxConnections` pushed the least recently active connection out.
     case connectionLimit = "connection_limit"
+    /// A packet was stamped more than `maxClockJump` after the latest packet: not counted as elapsed
+    /// time (see `PacketClock`). Reported once per capture, without a connection.
+    case clockJump = "clock_jump"
 }

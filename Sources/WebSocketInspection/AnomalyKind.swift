@@ -24,6 +24,7 @@ public struct AnomalyKind: Hashable, Comparable, Sendable, CustomStringConvertib
     public static let unofferedExtension = AnomalyKind(handshake: .unofferedExtension)
     public static let unofferedSubprotocol = AnomalyKind(handshake: .unofferedSubprotocol)
     public static let unsupportedVersion = AnomalyKind(handshake: .unsupportedVersion)
+    public static let malformedExtension = AnomalyKind(handshake: .malformedExtension)
 
     // Frames and messages (RFC 6455, RFC 7692).
     public static let unmaskedClientFrame = AnomalyKind("unmasked_client_frame")
@@ -48,6 +49,9 @@ public struct AnomalyKind: Hashable, Comparable, Sendable, CustomStringConvertib
     public static let resynchronized = AnomalyKind("resynchronized")
     public static let resynchronizationLimit = AnomalyKind("resynchronization_limit")
     public static let unparsedBytes = AnomalyKind("unparsed_bytes")
+    /// A connection picked up without its handshake in which no direction ever proved a frame
+    /// chain: reported with the bytes each way so that it is never dropped silently.
+    public static let undecodedConnection = AnomalyKind("undecoded_connection")
 
     // Compression.
     public static let undecodableCompressedMessage = AnomalyKind("undecodable_compressed_message")
@@ -57,6 +61,7 @@ public struct AnomalyKind: Hashable, Comparable, Sendable, CustomStringConvertib
     public static let pendingLimit = AnomalyKind("pending_limit")
     public static let reassemblyBufferLimit = AnomalyKind(tcp: .reassemblyBufferLimit)
     public static let connectionLimit = AnomalyKind(tcp: .connectionLimit)
+    public static let clockJump = AnomalyKind(tcp: .clockJump)
     public static let headTooLarge = AnomalyKind("head_too_large")
 
     // TLS decryption (the TLSDecryption stream layer).
@@ -71,12 +76,14 @@ public struct AnomalyKind: Hashable, Comparable, Sendable, CustomStringConvertib
     /// Every kind, in the order of the documentation's table.
     public static let all: [AnomalyKind] = [
         .wrongAccept, .missingKey, .missingAccept, .unofferedExtension, .unofferedSubprotocol, .unsupportedVersion,
+        .malformedExtension,
         .unmaskedClientFrame, .maskedServerFrame, .unnegotiatedRSV, .rsv1OnContinuation, .reservedOpcode,
         .controlFrameTooLong, .fragmentedControlFrame, .unexpectedContinuation, .unfinishedFragmentedMessage,
         .invalidUTF8, .invalidCloseCode, .invalidClosePayload, .dataAfterClose, .invalidFrameHeader,
         .messageTooLarge, .incompleteMessage, .truncatedFrame, .resynchronized, .resynchronizationLimit,
-        .unparsedBytes, .undecodableCompressedMessage, .compressionContextLost, .pendingLimit,
+        .unparsedBytes, .undecodedConnection, .undecodableCompressedMessage, .compressionContextLost, .pendingLimit,
         .reassemblyBufferLimit, .connectionLimit, .headTooLarge,
+        .clockJump,
         .noKey, .tlsUnsupported, .tlsAuthenticationFailed, .tlsRecordTooLarge, .tlsMalformed, .tlsRecordLost,
         .http2NotDecoded,
     ]

@@ -75,6 +75,12 @@ struct CompressionContext {
         return outcome
     }
 
+    /// A chain of frames on probation was rejected: whatever it inflated was not the sender's, so
+    /// the window starts afresh (a lost context stays lost).
+    mutating func resetAfterRejectedChain() {
+        inflater.reset()
+    }
+
     /// A compressed message of this direction was lost (or could not be inflated).
     mutating func loseContext(_ report: (AnomalyKind, String) -> Void) {
         if guessesContext {

@@ -23,10 +23,11 @@ extension ConnectionAnalyzer {
             return false
         case .head:
             guard !pending[index].isEmpty else { return false }
-            let parsed = HTTPHeadParser.parseRequest(pending[index].bytes[...], maxHeadBytes: configuration.maxHeadBytes)
+            let parsed = HTTPHeadParser.parseRequest(
+                pending[index].bytes[...], maxHeadBytes: configuration.maxHeadBytes, resuming: &headScans[index])
             guard let (head, consumed) = complete(parsed, side: clientSide, at: timestamp, emit) else { return false }
             let requestTime = pending[index].firstTimestamp ?? timestamp
-            pending[index].removeFirst(consumed)
+            removeHeld(consumed, side: index)
             requestsAwaitingResponse.append((head, requestTime))
             if WebSocketHandshake.isUpgradeRequest(head) {
                 clientHTTP = .awaitingUpgradeAnswer
@@ -50,9 +51,10 @@ extension ConnectionAnalyzer {
         case .head:
             // A response is read only once its request is known: the capture may show it first.
             guard !pending[index].isEmpty, let (request, requestTime) = requestsAwaitingResponse.first else { return false }
-            let parsed = HTTPHeadParser.parseResponse(pending[index].bytes[...], maxHeadBytes: configuration.maxHeadBytes)
+            let parsed = HTTPHeadParser.parseResponse(
+                pending[index].bytes[...], maxHeadBytes: configuration.maxHeadBytes, resuming: &headScans[index])
             guard let (response, consumed) = complete(parsed, side: serverSide, at: timestamp, emit) else { return false }
-            pending[index].removeFirst(consumed)
+            removeHeld(consumed, side: index)
             if response.status >= 100 && response.status < 200 && response.status != 101 {
                 return true  // 100 Continue and other interim answers precede the real one
             }
@@ -93,11 +95,11 @@ extension ConnectionAnalyzer {
         switch body {
         case .length(let remaining):
             let taken = min(remaining, UInt64(pending[index].count))
-            pending[index].removeFirst(Int(taken))
+            removeHeld(Int(taken), side: index)
             return (remaining == taken ? nil : .length(remaining - taken), taken > 0)
         case .chunked(var skipper):
             let (consumed, finished) = skipper.consume(pending[index].bytes[...])
-            pending[index].removeFirst(consumed)
+            removeHeld(consumed, side: index)
             return (finished ? nil : .chunked(skipper), consumed > 0 || finished)
         }
     }

@@ -20,9 +20,16 @@ public final class ConnectionAnalyzer {
     /// Bytes of each side held before the connection's kind is known, or while one side waits for
     /// the other (indexed by `StreamSide.rawValue`).
     var pending: [TimedByteBuffer] = [TimedByteBuffer(), TimedByteBuffer()]
+    /// How far each side's search for the end of an HTTP head got in its held bytes (indexed like
+    /// `pending`): a head arriving in many small segments is then scanned once, not once per
+    /// segment. Reset whenever bytes leave the front of that side's held bytes.
+    var headScans: [HTTPHeadScan] = [HTTPHeadScan(), HTTPHeadScan()]
     var lastTimestamp = Timestamp.zero
     /// Set once bytes were lost before the connection's kind was known.
     var lostData = false
+    /// Held bytes at which the next trial decoding of a mid-stream connection's roles runs
+    /// (ConnectionAnalyzer+Classification.swift); doubles after each, so trials cost O(held).
+    var nextRoleTrialBytes = 0
 
     // HTTP state (see ConnectionAnalyzer+HTTP.swift).
     /// A message body being skipped: bytes left of a Content-Length body, or a chunked one.
@@ -91,7 +98,7 @@ public final class ConnectionAnalyzer {
             mode = .undecided
             lostData = true
             clientSide = nil
-            pending = [TimedByteBuffer(), TimedByteBuffer()]
+            dropHeldBytes()
             clientHTTP = .head
             serverHTTP = .head
             requestsAwaitingResponse = []
@@ -103,6 +110,7 @@ public final class ConnectionAnalyzer {
         if mode == .undecided { classify(isFinal: true, at: timestamp, emit) }
         guard mode == .websocket, let websocketInfo else { return }
         for index in decoders.indices { decoders[index].finish(at: timestamp, emit) }
+        reportIfUndecoded(at: timestamp, emit)
         emit(.close(ConnectionClose(
             connection: websocketInfo.connection, timestamp: timestamp, reason: reason,
             messagesFromClient: decoders[0].messageCount, messagesFromServer: decoders[1].messageCount)))
@@ -126,7 +134,20 @@ public final class ConnectionAnalyzer {
 
     func giveUp() {
         mode = .ignored
+        dropHeldBytes()
+    }
+
+    /// Forgets both sides' held bytes and what was learnt about them.
+    func dropHeldBytes() {
         pending = [TimedByteBuffer(), TimedByteBuffer()]
+        headScans = [HTTPHeadScan(), HTTPHeadScan()]
+    }
+
+    /// Removes `count` bytes from the front of one side's held bytes (indexed by `StreamSide.rawValue`).
+    func removeHeld(_ count: Int, side index: Int) {
+        guard count > 0 else { return }
+        pending[index].removeFirst(count)
+        headScans[index] = HTTPHeadScan()
     }
 
     /// Switches to WebSocket decoding and hands each side's held bytes to its decoder.
@@ -146,6 +167,7 @@ public final class ConnectionAnalyzer {
         for side in [clientSide, Self.other(clientSide)] {
             let held = pending[Int(side.rawValue)]
             pending[Int(side.rawValue)] = TimedByteBuffer()
+            headScans[Int(side.rawValue)] = HTTPHeadScan()
             let index = Int(direction(of: side).rawValue)
             held.forEachPart { part, timestamp in decoders[index].receive(part, at: timestamp, emit) }
         }

@@ -43,6 +43,12 @@ public struct FrameBoundaryScanner: Sendable {
                 offset += 1
                 continue
             case .needMore:
+                // At the end of the stream a frame that does not fit never will: look further on
+                // (a final close frame after the tail of a long payload is still found).
+                if isFinal {
+                    offset += 1
+                    continue
+                }
                 return .needMoreBytes(discardable: offset)
             case .yes(let end, let masked, let first):
                 // Further plausible headers right after the frame, consistent in masking and in

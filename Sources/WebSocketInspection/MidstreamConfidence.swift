@@ -24,6 +24,7 @@ extension TCPCloseReason {
         case .idle: return "idle"
         case .evicted: return "evicted"
         case .endOfCapture: return "end_of_capture"
+        case .reused: return "reused"
         }
     }
 }

@@ -16,14 +16,18 @@ extension WebSocketStreamDecoder {
             case .boundary(let offset, _, _):
                 let skipped = resynchronizationSkipped + offset
                 resynchronizationSkipped = 0
-                if skipped > 0 {
-                    anomaly(.resynchronized, "skipped \(skipped) bytes to the next frame boundary", at: lastTimestamp, emit)
-                }
                 let held = scanBuffer
+                // Whether the boundary is the first byte of a TCP segment (evidence for the chain's
+                // first frame): a part of the held bytes starts there, or nothing was skipped yet.
+                var aligned = skipped == 0
+                if offset > 0 { held.forEachPart(from: 0) { part, _ in if part.startIndex == offset { aligned = true } } }
                 scanBuffer = TimedByteBuffer()
                 resynchronizing = false
                 atStreamStart = false
                 parser.resynchronize()
+                // The frames from here on are on probation (WebSocketStreamDecoder+Probation.swift);
+                // `resynchronized` is held with them and shown only once they are proven.
+                startProbation(skippedBefore: skipped, leadAligned: aligned, at: lastTimestamp)
                 held.forEachPart(from: offset) { part, timestamp in
                     // A later part may find the parser desynchronized again (an invalid header):
                     // then it goes back to scanning, with the times kept.
@@ -33,7 +37,9 @@ extension WebSocketStreamDecoder {
                 return
             case .needMoreBytes(let discardable):
                 if scanBuffer.count >= configuration.maxResynchronizationBytes {
-                    let drop = min(scanBuffer.count, max(discardable + 1, scanBuffer.count / 2))
+                    // Only the candidate that stalls the search goes (a chance "header" claiming a
+                    // long frame): dropping half the buffer would drop real boundaries with it.
+                    let drop = min(scanBuffer.count, discardable + 1)
                     anomalyOnce(.resynchronizationLimit, "no frame boundary found in \(scanBuffer.count) bytes; dropping \(drop)", at: lastTimestamp, emit)
                     scanBuffer.removeFirst(drop)
                     resynchronizationSkipped += drop

@@ -16,17 +16,17 @@ public struct WebSocketStreamDecoder {
     let configuration: InspectionConfiguration
     /// Whether permessage-deflate was negotiated for the connection (RSV1 then means "compressed").
     let compressionNegotiated: Bool
-    private var compression: CompressionContext?
+    var compression: CompressionContext?
 
     var parser = WebSocketFrameParser()
-    private var assembler: WebSocketMessageAssembler
-    private var frame: WebSocketFrameHeader?
+    var assembler: WebSocketMessageAssembler
+    var frame: WebSocketFrameHeader?
     /// The payload of the current control frame (data frames go straight to the assembler).
-    private var controlPayload: [UInt8] = []
-    private var frameMissingBytes: UInt64 = 0
+    var controlPayload: [UInt8] = []
+    var frameMissingBytes: UInt64 = 0
     /// Payload bytes of the current frame that arrived. Data frames go straight into the message
     /// buffer (and past the cap, nowhere), so no buffer's size can tell how many came.
-    private var frameReceivedBytes: UInt64 = 0
+    var frameReceivedBytes: UInt64 = 0
 
     /// Looking for a frame boundary after lost framing; holds bytes while scanning.
     var resynchronizing = false
@@ -39,8 +39,33 @@ public struct WebSocketStreamDecoder {
 
     /// Kinds reported once per direction, so that a misbehaving peer does not flood the output.
     var reportedOnce: Set<AnomalyKind> = []
-    private var sawClose = false
-    public private(set) var messageCount = 0
+    var sawClose = false
+    public internal(set) var messageCount = 0
+
+    // Proving heuristic boundaries (WebSocketStreamDecoder+Probation.swift).
+    /// The stream was known to start at a frame boundary (its handshake was captured).
+    let startedAtFrameBoundary: Bool
+    /// A boundary of this direction was found by the heuristics at least once: hard contradictions
+    /// then mean the lock was wrong, not that the peer misbehaves.
+    var lockedHeuristically = false
+    /// The chain after the last heuristic boundary, while it is not proven yet.
+    var probation: ChainProbation?
+    /// Set by a check when the chain on probation contradicts itself; acted on between events.
+    var chainBroken: String?
+    /// Set when a proven heuristic lock meets a frame no sender would send.
+    var lockLost: String?
+    /// The frame header being parsed began at the first byte of the bytes received.
+    var frameStartsSegment = false
+    /// Chains proven and rejected so far.
+    public internal(set) var provenChains = 0
+    public internal(set) var rejectedChains = 0
+    /// Bytes received in this direction (for `undecoded_connection`).
+    public private(set) var receivedBytes: UInt64 = 0
+
+    /// Whether anything decoded in this direction can be shown: its start was known, or a chain
+    /// after a heuristic boundary was proven.
+    public var hasProvenFrames: Bool { startedAtFrameBoundary || provenChains > 0 }
+    var isAssemblingMessage: Bool { assembler.isAssembling }
 
     public init(
         connection: Int, direction: WebSocketDirection, configuration: InspectionConfiguration,
@@ -56,17 +81,21 @@ public struct WebSocketStreamDecoder {
         assembler = WebSocketMessageAssembler(configuration: configuration)
         resynchronizing = !startsAtFrameBoundary
         atStreamStart = !startsAtFrameBoundary
+        startedAtFrameBoundary = startsAtFrameBoundary
     }
 
     /// Feeds in-order bytes of this direction.
     public mutating func receive(_ bytes: ArraySlice<UInt8>, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
         lastTimestamp = timestamp
+        receivedBytes += UInt64(bytes.count)
         if resynchronizing {
             scanBuffer.append(bytes, at: timestamp)
             resynchronize(isFinal: false, emit)
             return
         }
         parseFrames(bytes, at: timestamp, emit)
+        // A rejected chain or a lost lock left bytes to search again.
+        if resynchronizing && !scanBuffer.isEmpty { resynchronize(isFinal: false, emit) }
     }
 
     /// Accounts for `count` bytes lost in this direction (a TCP gap).
@@ -82,8 +111,15 @@ public struct WebSocketStreamDecoder {
         }
         if parser.skip(count) == .insidePayload {
             frameMissingBytes += count
+            // The bytes since the boundary are no longer contiguous: a rejection cannot rescan them.
+            if probation != nil {
+                probation!.rawComplete = false
+                probation!.raw.removeAll()
+            }
             return
         }
+        // An unproven chain cut by the gap is dropped, never shown.
+        _ = discardChain()
         abandonPartialMessage(at: timestamp, emit)
         var reported: [(AnomalyKind, String)] = []
         compression?.loseContext { reported.append(($0, $1)) }
@@ -97,6 +133,30 @@ public struct WebSocketStreamDecoder {
     /// The stream ended: report what is left unfinished.
     public mutating func finish(at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
         if resynchronizing && (!scanBuffer.isEmpty || resynchronizationSkipped > 0) { resynchronize(isFinal: true, emit) }
+        while let chain = probation {
+            // A chain that ends exactly at the end of the stream is proven when every byte of the
+            // stream is in its frames, or when it has at least two: one frame that happens to end
+            // at the last byte after skipped garbage is too likely by chance (~10 % of random tails).
+            let endsAtFrame = parser.isAtFrameBoundary && chainBroken == nil
+            // A close with a valid code and reason that ends the stream is also enough alone.
+            let proven = endsAtFrame && (chain.consistentFrames >= Self.minFramesEndingTheStream
+                || (chain.consistentFrames > 0 && (chain.skippedBefore == 0 || chain.endsWithClose)))
+            // (The weak-first-frame rule of the probation path does not apply: a chain that ends
+            // exactly at the last byte is evidence enough for its first frame.)
+            if proven {
+                endProbation(emit)
+            } else if chain.rawComplete && chain.raw.count > 0 {
+                // Not proven: a chance header may hide a real frame that ends the stream (a final
+                // close after the tail of a long payload). Search again from the next byte; each
+                // pass starts a byte later, so this ends.
+                rejectChain(rest: [], at: timestamp)
+                resynchronize(isFinal: true, emit)
+            } else {
+                let frames = chain.consistentFrames
+                let covered = discardChain()
+                anomaly(.unparsedBytes, "\(covered) bytes after a possible frame boundary hold no proven frame chain (\(frames) consistent frame(s) before the stream ended); nothing of them is shown", at: timestamp, emit)
+            }
+        }
         if let frame = parser.currentFrame {
             let accounted = frameReceivedBytes + frameMissingBytes
             let missing = frame.payloadLength > accounted ? frame.payloadLength - accounted : 0
@@ -111,8 +171,40 @@ public struct WebSocketStreamDecoder {
     // MARK: - Frames
 
     mutating func parseFrames(_ bytes: ArraySlice<UInt8>, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+        holdRawForProbation(bytes, at: timestamp)
         var rest = bytes
+        // A frame that starts with these bytes starts a TCP segment (evidence for probation).
+        frameStartsSegment = parser.isAtFrameBoundary
         while let event = parser.next(&rest) {
+            defer { frameStartsSegment = false }
+            if probation != nil {
+                var produced: [InspectorEvent] = []
+                handle(event, at: timestamp) { produced.append($0) }
+                holdProbationEvents(produced)
+            } else {
+                handle(event, at: timestamp, emit)
+            }
+            if chainBroken != nil {
+                chainBroken = nil
+                rejectChain(rest: rest, at: timestamp)
+                return
+            }
+            if let reason = lockLost {
+                lockLost = nil
+                loseLock(reason, rest: rest, at: timestamp, emit)
+                return
+            }
+            if resynchronizing { return }
+            endProbationIfProven(emit)
+            if chainBroken != nil {
+                chainBroken = nil
+                rejectChain(rest: rest, at: timestamp)
+                return
+            }
+        }
+    }
+
+    private mutating func handle(_ event: WebSocketFrameParser.Event, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
             switch event {
             case .frameStart(let header):
                 frameStarted(header, at: timestamp, emit)
@@ -126,13 +218,24 @@ public struct WebSocketStreamDecoder {
                 frame = nil
                 resynchronizing = true
                 scanBuffer.removeAll()
-                return
             }
-        }
     }
 
     private mutating func frameStarted(_ header: WebSocketFrameHeader, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+        if probation != nil, let reason = chainContradiction(header) {
+            chainBroken = reason
+            return
+        }
+        if probation == nil && lockedHeuristically, let reason = hardContradiction(header) {
+            lockLost = reason
+            return
+        }
         frame = header
+        if probation != nil {
+            // The chain's first frame is where the scanner put the boundary: no alignment bonus.
+            let aligned = frameStartsSegment && probation!.consistentFrames > 0
+            probation!.frameEvidenceBits = evidenceBits(header, atSegmentStart: aligned)
+        }
         controlPayload.removeAll(keepingCapacity: true)
         frameMissingBytes = 0
         frameReceivedBytes = 0
@@ -199,8 +302,10 @@ public struct WebSocketStreamDecoder {
         frame = nil
         if header.opcode.isControl {
             emitControl(header, at: timestamp, emit)
+            countConsistentFrame()
             return
         }
+        countConsistentFrame()
         let missing = frameMissingBytes
         frameMissingBytes = 0
         if let complete = assembler.endFrame(header, missingBytes: missing) { emitData(complete, at: timestamp, emit) }
@@ -257,6 +362,11 @@ public struct WebSocketStreamDecoder {
             } else if payload.count >= 2 {
                 let code = UInt16(payload[0]) << 8 | UInt16(payload[1])
                 closeCode = code
+                if probation != nil && WebSocketCloseCode(code).maySend && UTF8Validation.isValid(payload[2...]) {
+                    // A valid code (about 1 in 32 of random pairs) and a UTF-8 reason.
+                    probation!.frameEvidenceBits += Self.closeEvidenceBits + min(payload.count - 2, Self.maxTextEvidenceBits)
+                    probation!.endsWithClose = true
+                }
                 if !WebSocketCloseCode(code).maySend {
                     anomaly(.invalidCloseCode, "close code \(code) must not be sent on the wire (RFC 6455 §7.4)", at: timestamp, emit)
                 }

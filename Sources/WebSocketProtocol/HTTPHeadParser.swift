@@ -1,8 +1,10 @@
 /// Parses HTTP/1.x request and response heads from the start of a captured byte stream.
 ///
-/// Stateless and incremental by re-parsing: call it with everything buffered so far; it reports
-/// `.needMoreData` until the blank line arrives. Heads are small and the cap bounds the rescan, so
-/// this is simpler and no slower in practice than a resumable state machine.
+/// Call it with everything buffered so far; it reports `.needMoreData` until the blank line arrives.
+/// Callers that feed a growing buffer pass an `HTTPHeadScan` (`resuming:`), so that each call only
+/// examines the bytes added since the last one: without it a head arriving one byte per segment is
+/// re-parsed per byte, which is quadratic. The results are exactly those of the stateless parse of
+/// the same bytes (a test checks this after every piece of random splits).
 ///
 /// Input is any `Collection<UInt8>`; `consumed` counts elements from its start. Contiguous inputs
 /// (`[UInt8]`, `ArraySlice<UInt8>`, NIO's readable bytes view) are read in place; others are copied,
@@ -40,6 +42,33 @@ public enum HTTPHeadParser {
     ) -> HTTPHeadParseResult<HTTPResponseHead> {
         withLimitedBuffer(bytes, maxHeadBytes: maxHeadBytes) { buffer in
             parse(buffer, maxHeadBytes: maxHeadBytes, checkPrefix: checkStatusLinePrefix, startLine: parseStatusLine) {
+                HTTPResponseHead(version: $0.0, status: $0.1, reason: $0.2, headers: $1)
+            }
+        }
+    }
+
+    /// `parseRequest(_:maxHeadBytes:)` for a buffer that grows between calls: resumes where `scan`
+    /// got to, and records how far it got. The same results as the stateless call.
+    public static func parseRequest(
+        _ bytes: some Collection<UInt8>,
+        maxHeadBytes: Int = defaultMaxHeadBytes,
+        resuming scan: inout HTTPHeadScan
+    ) -> HTTPHeadParseResult<HTTPRequestHead> {
+        withLimitedBuffer(bytes, maxHeadBytes: maxHeadBytes) { buffer in
+            resume(buffer, maxHeadBytes: maxHeadBytes, scan: &scan, checkPrefix: checkRequestLinePrefix, startLine: parseRequestLine) {
+                HTTPRequestHead(method: $0.0, target: $0.1, version: $0.2, headers: $1)
+            }
+        }
+    }
+
+    /// `parseResponse(_:maxHeadBytes:)` for a buffer that grows between calls (see `parseRequest`).
+    public static func parseResponse(
+        _ bytes: some Collection<UInt8>,
+        maxHeadBytes: Int = defaultMaxHeadBytes,
+        resuming scan: inout HTTPHeadScan
+    ) -> HTTPHeadParseResult<HTTPResponseHead> {
+        withLimitedBuffer(bytes, maxHeadBytes: maxHeadBytes) { buffer in
+            resume(buffer, maxHeadBytes: maxHeadBytes, scan: &scan, checkPrefix: checkStatusLinePrefix, startLine: parseStatusLine) {
                 HTTPResponseHead(version: $0.0, status: $0.1, reason: $0.2, headers: $1)
             }
         }
@@ -106,6 +135,56 @@ public enum HTTPHeadParser {
         switch parseHeaderLines(headerLines) {
         case .invalid(let reason): return .invalid(reason)
         case .valid(let headers): return .head(makeHead(startValue, headers), consumed: position)
+        }
+    }
+
+    /// Walks the lines `parse` walks, from where `scan` stopped, without building anything: the
+    /// start line is checked once, when its end arrives (so a stream that is not HTTP is still
+    /// recognised early), and the whole head is parsed once, when its blank line arrives.
+    private static func resume<StartValue, Head>(
+        _ buffer: Bytes,
+        maxHeadBytes: Int,
+        scan: inout HTTPHeadScan,
+        checkPrefix: (Line) -> String?,
+        startLine: (Line) -> StartLine<StartValue>,
+        makeHead: (StartValue, HTTPHeaders) -> Head
+    ) -> HTTPHeadParseResult<Head> {
+        if scan.scanned > buffer.count { scan = HTTPHeadScan() }
+        let reachedLimit = buffer.count >= maxHeadBytes
+        let resumedAt = scan.scanned
+        var position = scan.scanned
+        func waitForMore() -> HTTPHeadParseResult<Head> {
+            scan.scanned = buffer.count
+            scan.bytesExamined += buffer.count - resumedAt
+            return reachedLimit ? .tooLarge : .needMoreData
+        }
+        while true {
+            switch scan.phase {
+            case .leadingLineEnds:
+                while position < buffer.count, buffer[position] == lineFeed || buffer[position] == carriageReturn {
+                    position += 1
+                }
+                guard position < buffer.count else { return waitForMore() }
+                scan.phase = .startLine(start: position)
+            case .startLine(let start):
+                guard let lineFeedIndex = buffer[position...].firstIndex(of: lineFeed) else {
+                    if let reason = checkPrefix(buffer[start...]) { return .invalid(reason) }
+                    return waitForMore()
+                }
+                if case .invalid(let reason) = startLine(stripCarriageReturn(buffer[start..<lineFeedIndex])) {
+                    return .invalid(reason)
+                }
+                position = lineFeedIndex + 1
+                scan.phase = .headerLines(lineStart: position)
+            case .headerLines(let lineStart):
+                guard let lineFeedIndex = buffer[position...].firstIndex(of: lineFeed) else { return waitForMore() }
+                if stripCarriageReturn(buffer[lineStart..<lineFeedIndex]).isEmpty {
+                    scan.bytesExamined += lineFeedIndex + 1 - resumedAt
+                    return parse(buffer, maxHeadBytes: maxHeadBytes, checkPrefix: checkPrefix, startLine: startLine, makeHead: makeHead)
+                }
+                position = lineFeedIndex + 1
+                scan.phase = .headerLines(lineStart: position)
+            }
         }
     }
 

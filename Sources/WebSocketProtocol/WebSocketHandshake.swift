@@ -56,8 +56,17 @@ public enum WebSocketHandshake {
             problems.append(.init(kind: .unsupportedVersion, detail: detail))
         }
 
+        let acceptedValues = response.headers.all("Sec-WebSocket-Extensions")
+        for malformed in WebSocketExtensionHeader.malformedElements(acceptedValues) {
+            problems.append(
+                .init(
+                    kind: .malformedExtension,
+                    detail: "response's Sec-WebSocket-Extensions element \"\(malformed.element)\": \(malformed.reason)"
+                )
+            )
+        }
         let offered = WebSocketExtensionHeader.parse(request.headers.all("Sec-WebSocket-Extensions"))
-        for accepted in WebSocketExtensionHeader.parse(response.headers.all("Sec-WebSocket-Extensions"))
+        for accepted in WebSocketExtensionHeader.parse(acceptedValues)
         where !offered.contains(where: { $0.isNamed(accepted.name) }) {
             problems.append(
                 .init(kind: .unofferedExtension, detail: "response accepts extension \(accepted.name), which the request did not offer")

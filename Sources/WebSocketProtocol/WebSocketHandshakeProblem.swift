@@ -28,5 +28,9 @@ public struct WebSocketHandshakeProblem: Sendable, Equatable {
         case unofferedSubprotocol = "unoffered_subprotocol"
         /// `Sec-WebSocket-Version` is missing or not 13.
         case unsupportedVersion = "unsupported_version"
+        /// An element of the response's `Sec-WebSocket-Extensions` breaks the RFC 6455 §9.1 grammar
+        /// (a name or parameter name that is not an RFC 9110 token, a value that is neither a token
+        /// nor a quoted string). Such an element is not negotiated: a client would fail the connection.
+        case malformedExtension = "malformed_extension"
     }
 }

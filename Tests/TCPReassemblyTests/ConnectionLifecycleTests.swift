@@ -78,7 +78,8 @@ struct ConnectionLifecycleTests {
         var segments: [SegmentSpecification] = [.client(1001, "a", at: 0), .client(1, "b", at: 1e9, port: 2)]
         for index in 0..<2500 { segments.append(.client(5001 + UInt32(index), "c", at: 1 + Double(index) / 1000, port: 3)) }
         let run = ReassemblyRun(segments, configuration: TCPAssemblerConfiguration(idleTimeout: 300))
-        #expect(run.summary(of: run.events.prefix(run.eventsBeforeFinish)).filter { $0.hasPrefix("closed") } == ["closed 1 idle"])
+        // Not even one round of idle closes: the far-future record is a clock jump (PacketClockTests).
+        #expect(run.summary(of: run.events.prefix(run.eventsBeforeFinish)).filter { $0.hasPrefix("closed") } == [])
         #expect(run.stream(3, .initiator) == String(repeating: "c", count: 2500))
     }
 
