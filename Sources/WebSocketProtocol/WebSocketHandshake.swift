@@ -74,8 +74,11 @@ public enum WebSocketHandshake {
         }
 
         let offeredProtocols = request.headers.listElements("Sec-WebSocket-Protocol")
-        for selected in response.headers.listElements("Sec-WebSocket-Protocol") where !offeredProtocols.contains(selected) {
-            let offeredList = offeredProtocols.isEmpty ? "none" : offeredProtocols.joined(separator: ", ")
+        let offeredSet = Set(offeredProtocols)
+        // Built once and bounded: a response selecting thousands of unoffered items used to quote
+        // every offer in each problem (4,000 × 38 KB of details, 200 MB).
+        let offeredList = Self.quotedList(offeredProtocols)
+        for selected in response.headers.listElements("Sec-WebSocket-Protocol") where !offeredSet.contains(selected) {
             problems.append(
                 .init(
                     kind: .unofferedSubprotocol,
@@ -84,5 +87,22 @@ public enum WebSocketHandshake {
             )
         }
         return problems
+    }
+
+    /// The longest list of offers a problem quotes, in bytes; longer lists are cut at an item and
+    /// say how many items were left out.
+    public static let maxQuotedListBytes = 512
+
+    static func quotedList(_ items: [String]) -> String {
+        guard !items.isEmpty else { return "none" }
+        var text = ""
+        for (index, item) in items.enumerated() {
+            let separator = index == 0 ? "" : ", "
+            if text.utf8.count + separator.utf8.count + item.utf8.count > maxQuotedListBytes && index > 0 {
+                return text + " … (\(items.count - index) more)"
+            }
+            text += separator + item
+        }
+        return text
     }
 }

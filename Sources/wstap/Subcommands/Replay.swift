@@ -136,29 +136,11 @@ struct ReplayCommand: AsyncParsableCommand {
             throw ValidationError("--ignore: \(error.description)")
         }
 
-        let loaded: RecordingLoader.Loaded
-        do {
-            var reader = CaptureReader(filter: filter)
-            reader.configuration.inspection.maxMessageBytes = maxMessageBytes
-            reader.configuration.streamLayers = KeyLogOption.streamLayers(flag: keylog)
-            let selection = RecordingLoader.Selection(
-                connections: connections.isEmpty ? nil : Set(connections), maxRecordingBytes: maxRecordingBytes)
-            loaded = try RecordingLoader.load(source, reader: reader, selection: selection)
-        } catch {
-            Diagnostics.error(error.description)
-            throw ExitCode(2)
-        }
-        loaded.warnings.forEach(Diagnostics.warning)
-        let known = Set(loaded.availableConnections)
-        for id in connections where !known.contains(id) {
-            Diagnostics.error("'\(source)' has no WebSocket connection \(id) (it has: \(known.sorted().map(String.init).joined(separator: ", ")))")
-            throw ExitCode(2)
-        }
-        let selected = loaded.session.connections
-        guard !selected.isEmpty else {
-            Diagnostics.error("'\(source)' holds no WebSocket connection to replay")
-            throw ExitCode(2)
-        }
+        var reader = CaptureReader(filter: filter)
+        reader.configuration.inspection.maxMessageBytes = maxMessageBytes
+        reader.configuration.streamLayers = KeyLogOption.streamLayers(flag: keylog)
+        let selected = try RecordingSource.connections(
+            of: source, reader: reader, connections: connections, maxRecordingBytes: maxRecordingBytes, purpose: "replay")
 
         let configuration = ReplayConfiguration(
             target: replayTarget, pacing: pace, speed: speed, headers: headers, ignore: patterns, concurrency: concurrency,
