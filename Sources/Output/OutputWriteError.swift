@@ -31,10 +31,20 @@ public enum OutputWriteFailure {
     /// after flushing C stdio streams (the `-w` pcap file of `sniff`). Any other error prints
     /// `wstap: error: cannot write standard output: <reason>` and exits with status 1.
     public static func endProcess(_ error: OutputWriteError) {
+        endProcess(error, status: 1)
+    }
+
+    /// `endProcess` for commands whose status 1 already means something else: `replay` and `serve`
+    /// exit 1 when answers differed, so a lost report ends them with `status` (2: could not run).
+    public static func endProcess(status: Int32) -> @Sendable (OutputWriteError) -> Void {
+        { error in endProcess(error, status: status) }
+    }
+
+    private static func endProcess(_ error: OutputWriteError, status: Int32) {
         if error.isBrokenPipe { endByBrokenPipe() }
         let line = "wstap: error: \(error.description)\n"
         line.utf8CString.withUnsafeBufferPointer { _ = write(2, $0.baseAddress, $0.count - 1) }
-        exit(1)
+        exit(status)
     }
 
     /// Dies by SIGPIPE even when the parent ignored it (the write then returned EPIPE instead of

@@ -125,6 +125,16 @@ import Testing
         #expect(result.stdoutText.contains("7 differing"))
     }
 
+    /// Status 1 means "answers differed", so a report lost to a full disk must not look like it.
+    @Test func aReportThatCannotBeWrittenExitsTwoWithItsCause() throws {
+        let server = try EchoServer(["--changed"])
+        defer { server.stop() }
+        let result = try OutputSafetyTests.run(
+            ["replay", Self.capture("replay-echo.pcap"), "--target", "ws://127.0.0.1:\(server.port)"], stdoutPath: "/dev/full")
+        #expect(result.status == 2, "stderr: \(result.stderr)")
+        #expect(result.stderr.hasSuffix("wstap: error: cannot write standard output: No space left on device\n"), "stderr: \(result.stderr)")
+    }
+
     @Test func refusedConnectionExitsTwo() throws {
         // Port 1 on loopback: nothing listens there, the kernel refuses.
         let result = try WSTapRunner.run(["replay", Self.capture("replay-echo.pcap"), "--target", "ws://127.0.0.1:1", "--connect-timeout", "2"], timeout: 30)

@@ -25,7 +25,8 @@ struct ReplayCommand: AsyncParsableCommand {
               wstap replay bug.pcap --target ws://localhost:8080 --conn 3 --pace recorded --speed 2 --format jsonl
 
             Exit status: 0 when every answer matched, 1 when any differed (or was missing or extra),
-            2 when replay could not run (unreadable source, refused connection, rejected handshake),
+            2 when replay could not run (unreadable source, refused connection, rejected handshake)
+            or its report could not be written (a full disk: the cause is printed),
             64 for a usage error.
             """
     )
@@ -154,7 +155,8 @@ struct ReplayCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let formatter = ReplayReportFormatter(format: format)
-        let writer = OutputStreamWriter()
+        // Status 1 means "answers differed": a report that cannot be written is status 2.
+        let writer = OutputStreamWriter(onFailure: OutputWriteFailure.endProcess(status: 2))
         for report in reports {
             for line in formatter.lines(for: report, target: replayTarget) { writer.append(line + "\n") }
             if let failure = report.failure { Diagnostics.error("connection \(report.id): \(failure.description)") }
