@@ -15,7 +15,7 @@ let package = Package(
             name: "WSTapLibraries",
             targets: [
                 "PacketDecoding", "PacketCapture", "TCPReassembly", "WebSocketProtocol", "WebSocketInspection",
-                "Inspector", "Sessions", "Output",
+                "Inspector", "Sessions", "Output", "TLSDecryption",
             ]
         ),
     ],

@@ -9,6 +9,9 @@ http:        the first bytes of each direction of each connection (handshake hea
 peers:       the same, with FuzzPeerHandshake's side byte (a client's request or a server's answer)
 frames:      windows of each direction's stream after the handshake, in FuzzFrames' chunk format
 inflater:    raw-deflate messages made with zlib, in FuzzInflater's length-prefixed format
+keylog:      the key logs of captures/tls/ whole, and cut at line boundaries
+tls:         each TLS connection of captures/tls/: its key log, a NUL, then its segments in capture
+             order in FuzzTLSRecords' chunk format (side byte, 12-bit length, bytes)
 session, har, options: copied from the committed seeds in fuzz/seeds/ (make-json-seeds.py
              writes the session and HAR ones from `wstap export` of the captures)
 
@@ -180,6 +183,42 @@ def frames_windows(body, settings, limit):
             yield number, chunked(piece, settings if index == 0 else settings | 0x80)
 
 
+def tls_seeds(output):
+    """The keylog and tls corpora from captures/tls/ (each capture beside its .keylog)."""
+    folder = os.path.join(CAPTURES, "tls")
+    for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+        if not name.endswith(".pcap"):
+            continue
+        stem = name.rsplit(".", 1)[0]
+        keylog_path = os.path.join(folder, stem + ".keylog")
+        keylog = open(keylog_path, "rb").read() if os.path.exists(keylog_path) else b""
+        write(os.path.join(output, "keylog"), stem, keylog[:MAX["keylog"]])
+        lines = keylog.splitlines(keepends=True)
+        write(os.path.join(output, "keylog"), stem + "-tail", b"".join(lines[len(lines) // 2:])[:MAX["keylog"]])
+        # Connections by their endpoint pair; the side that sent the first SYN (or the first bytes)
+        # is the client, bit 0 clear.
+        connections, clients = {}, {}
+        for link, packet in ((link, packet) for link, _, packet in pcap_packets(open(os.path.join(folder, name), "rb").read())):
+            tcp = tcp_of(link, packet)
+            if tcp is None:
+                continue
+            src, dst, sport, dport, _, _, flags, payload = tcp
+            key = frozenset([(src, sport), (dst, dport)])
+            clients.setdefault(key, (src, sport))
+            if payload:
+                connections.setdefault(key, []).append((0 if (src, sport) == clients[key] else 1, payload))
+        for number, pieces in enumerate(connections.values()):
+            if not pieces or pieces[0][1][:1] != b"\x16":
+                continue  # not TLS (mixed-plain-and-tls has plain connections too)
+            out = bytearray(keylog + b"\0")
+            chunks = [(side, payload[start:start + 0xFFF]) for side, payload in pieces for start in range(0, len(payload), 0xFFF)]
+            for side, piece in chunks:
+                if len(out) + 3 + len(piece) > MAX["tls"]:
+                    break  # the streams end here, as a capture that stopped would
+                out += bytes([side]) + struct.pack(">H", len(piece)) + piece
+            write(os.path.join(output, "tls"), f"{stem}-{number}", bytes(out))
+
+
 def copy_committed(output):
     for corpus in ("session", "har", "options"):
         source = os.path.join(COMMITTED, corpus)
@@ -236,6 +275,7 @@ def main(output):
                 compressed = compressed[255:]
             out += bytes([len(compressed)]) + compressed + b"\x00"
         write(os.path.join(output, "inflater"), f"window{window}", bytes(out))
+    tls_seeds(output)
     copy_committed(output)
 
 

@@ -22,6 +22,8 @@ let fuzzTests: [String: FuzzTest] = [
     "FuzzHAR": fuzzHAR,
     "FuzzOptions": fuzzOptions,
     "FuzzPeerHandshake": fuzzPeerHandshake,
+    "FuzzKeyLog": fuzzKeyLog,
+    "FuzzTLSRecords": fuzzTLSRecords,
 ]
 
 /// libFuzzer's entry point for programs that keep their own `main`.
