@@ -48,7 +48,9 @@ struct FrameEncoder {
         var offset = 0
         for (position, length) in message.fragmentLengths.enumerated() {
             let isLast = position == message.fragmentLengths.count - 1
-            let end = isLast ? payload.count : min(offset + Int(clamping: length), payload.count)
+            // A hostile session file may claim any length (2^64 - 1): clamp it to the bytes left
+            // before adding, so the sum cannot overflow.
+            let end = isLast ? payload.count : offset + Int(min(length, UInt64(payload.count - offset)))
             frames.append(Frame(
                 fin: isLast, rsv1: position == 0 && compressed, opcode: position == 0 ? message.opcode : WebSocketOpcode.continuation,
                 payload: Array(payload[offset..<end])))

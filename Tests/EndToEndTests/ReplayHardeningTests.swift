@@ -79,6 +79,28 @@ import Testing
         try ReplayCommandTests.expectIdenticalStream(server, truth: "replay-echo.truth.jsonl", exactFrameLengths: false)
     }
 
+    /// Found by FuzzSessionFile (fuzz/crashes/FuzzSessionFile/): a fragment length of 2^64 - 1 after
+    /// the first fragment overflowed the frame splitting and trapped replay.
+    @Test func aHugeRecordedFragmentLengthIsClampedNotATrap() throws {
+        let server = try EchoServer()
+        defer { server.stop() }
+        let session = Self.editConnection(try Self.exportedSession(in: server.folder)) { connection in
+            var messages = connection["messages"] as? [[String: Any]] ?? []
+            let index = try? #require(messages.firstIndex { $0["from"] as? String == "client" })
+            messages[index ?? 0]["fragmentLengths"] = [1, UInt64.max, 1]
+            connection["messages"] = messages
+        }
+        let path = try Self.write(session, "huge-fragment.session.json", in: server.folder)
+        let result = try WSTapRunner.run(["replay", path, "--target", "ws://127.0.0.1:\(server.port)", "--ignore", "$.ts"], timeout: 60)
+        #expect(result.status == 0, "status \(result.status), stdout: \(result.stdoutText), stderr: \(result.stderr)")
+        // Every message still reaches the server whole; the edited one in the three frames the file
+        // names (1 byte, the rest, an empty last frame).
+        let received = try server.received().filter { $0["event"] as? String == "message" }
+        let sent = try ReplayCommandTests.clientTruth("replay-echo.truth.jsonl")
+        #expect(received.map { $0["data_b64"] as? String } == sent.map { $0["data_b64"] as? String })
+        #expect(received.first?["frames"] as? Int == 3, "\(received.first ?? [:])")
+    }
+
     @Test func aConnectionStartFarInTheFutureIsCutWithConcurrency() throws {
         let server = try EchoServer()
         defer { server.stop() }
