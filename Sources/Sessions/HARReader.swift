@@ -97,13 +97,8 @@ public struct HARReader {
         return Timestamp(seconds: micros / 1_000_000, nanoseconds: UInt32(micros % 1_000_000) * 1000)
     }
 
-    static func parseISO8601(_ text: String) -> Timestamp? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return timestamp(date.timeIntervalSince1970) }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text).map { timestamp($0.timeIntervalSince1970) }
-    }
+    /// `startedDateTime`, read by a bounded parser of its own (RFC3339Timestamp.swift says why).
+    static func parseISO8601(_ text: String) -> Timestamp? { RFC3339Timestamp.parse(text) }
 
     static func target(_ url: String) -> String {
         guard let scheme = url.range(of: "://") else { return url }

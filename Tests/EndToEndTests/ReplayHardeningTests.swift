@@ -221,6 +221,26 @@ import Testing
         try Self.expectNothingReached(server)
     }
 
+    /// Found by FuzzHAR (fuzz/crashes/FuzzHAR/): a `startedDateTime` with a fraction of 34 digits
+    /// killed replay with SIGFPE inside ICU's date parser; it is now read without ICU.
+    @Test func aHARDateTimeWithALongFractionReplays() throws {
+        let server = try EchoServer()
+        defer { server.stop() }
+        let har = server.folder.appendingPathComponent("echo.har")
+        let export = try WSTapRunner.run(["export", Self.echoCapture, "--format", "har", "-o", har.path])
+        try #require(export.status == 0, "\(export.stderr)")
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: har)) as? [String: Any])
+        var log = object["log"] as? [String: Any] ?? [:]
+        var entries = log["entries"] as? [[String: Any]] ?? []
+        entries[0]["startedDateTime"] = "2026-11-25T11:58:06.2222222222222222222222222222222222825Z"
+        log["entries"] = entries
+        object["log"] = log
+        let path = try Self.write(object, "long-fraction.har", in: server.folder)
+        let result = try WSTapRunner.run(["replay", path, "--target", "ws://127.0.0.1:\(server.port)", "--ignore", "$.ts"], timeout: 60)
+        #expect(result.status == 0, "status \(result.status), stderr: \(result.stderr)")
+        #expect(try server.received().contains { $0["event"] as? String == "message" })
+    }
+
     @Test func aHARHeaderWithCRLFIsRefused() throws {
         let server = try EchoServer()
         defer { server.stop() }
