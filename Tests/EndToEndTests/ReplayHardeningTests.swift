@@ -25,6 +25,20 @@ import Testing
         return path.path
     }
 
+    /// replay-echo.pcap exported as a HAR, its entries edited, written under `folder`; the path.
+    static func editedHAR(_ name: String, in folder: URL, _ edit: (inout [[String: Any]]) -> Void) throws -> String {
+        let har = folder.appendingPathComponent("echo.har")
+        let export = try WSTapRunner.run(["export", echoCapture, "--format", "har", "-o", har.path])
+        try #require(export.status == 0, "\(export.stderr)")
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: har)) as? [String: Any])
+        var log = object["log"] as? [String: Any] ?? [:]
+        var entries = log["entries"] as? [[String: Any]] ?? []
+        edit(&entries)
+        log["entries"] = entries
+        object["log"] = log
+        return try write(object, name, in: folder)
+    }
+
     /// Changes connection 0 of a session file object.
     static func editConnection(_ session: [String: Any], _ edit: (inout [String: Any]) -> Void) -> [String: Any] {
         var session = session
@@ -125,19 +139,12 @@ import Testing
     @Test func aHARMessageTimeFarFromItsStartIsCut() throws {
         let server = try EchoServer()
         defer { server.stop() }
-        let har = server.folder.appendingPathComponent("echo.har")
-        let export = try WSTapRunner.run(["export", Self.echoCapture, "--format", "har", "-o", har.path])
-        try #require(export.status == 0, "\(export.stderr)")
-        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: har)) as? [String: Any])
-        var log = object["log"] as? [String: Any] ?? [:]
-        var entries = log["entries"] as? [[String: Any]] ?? []
-        entries[0]["startedDateTime"] = "1970-01-01T00:00:00.000Z"
-        var messages = entries[0]["_webSocketMessages"] as? [[String: Any]] ?? []
-        for index in messages.indices { messages[index]["time"] = 9.9e11 + Double(index) }
-        entries[0]["_webSocketMessages"] = messages
-        log["entries"] = entries
-        object["log"] = log
-        let path = try Self.write(object, "far.har", in: server.folder)
+        let path = try Self.editedHAR("far.har", in: server.folder) { entries in
+            entries[0]["startedDateTime"] = "1970-01-01T00:00:00.000Z"
+            var messages = entries[0]["_webSocketMessages"] as? [[String: Any]] ?? []
+            for index in messages.indices { messages[index]["time"] = 9.9e11 + Double(index) }
+            entries[0]["_webSocketMessages"] = messages
+        }
         let result = try WSTapRunner.run(
             ["replay", path, "--target", "ws://127.0.0.1:\(server.port)", "--ignore", "$.ts", "--pace", "recorded", "--max-recorded-gap", "0.2"],
             timeout: 60)
@@ -226,16 +233,9 @@ import Testing
     @Test func aHARDateTimeWithALongFractionReplays() throws {
         let server = try EchoServer()
         defer { server.stop() }
-        let har = server.folder.appendingPathComponent("echo.har")
-        let export = try WSTapRunner.run(["export", Self.echoCapture, "--format", "har", "-o", har.path])
-        try #require(export.status == 0, "\(export.stderr)")
-        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: har)) as? [String: Any])
-        var log = object["log"] as? [String: Any] ?? [:]
-        var entries = log["entries"] as? [[String: Any]] ?? []
-        entries[0]["startedDateTime"] = "2026-11-25T11:58:06.2222222222222222222222222222222222825Z"
-        log["entries"] = entries
-        object["log"] = log
-        let path = try Self.write(object, "long-fraction.har", in: server.folder)
+        let path = try Self.editedHAR("long-fraction.har", in: server.folder) { entries in
+            entries[0]["startedDateTime"] = "2026-11-25T11:58:06.2222222222222222222222222222222222825Z"
+        }
         let result = try WSTapRunner.run(["replay", path, "--target", "ws://127.0.0.1:\(server.port)", "--ignore", "$.ts"], timeout: 60)
         #expect(result.status == 0, "status \(result.status), stderr: \(result.stderr)")
         #expect(try server.received().contains { $0["event"] as? String == "message" })
@@ -244,20 +244,13 @@ import Testing
     @Test func aHARHeaderWithCRLFIsRefused() throws {
         let server = try EchoServer()
         defer { server.stop() }
-        let har = server.folder.appendingPathComponent("echo.har")
-        let export = try WSTapRunner.run(["export", Self.echoCapture, "--format", "har", "-o", har.path])
-        try #require(export.status == 0, "\(export.stderr)")
-        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: har)) as? [String: Any])
-        var log = object["log"] as? [String: Any] ?? [:]
-        var entries = log["entries"] as? [[String: Any]] ?? []
-        var request = entries[0]["request"] as? [String: Any] ?? [:]
-        var headers = request["headers"] as? [[String: Any]] ?? []
-        headers.append(["name": "X-Trace", "value": "1\r\nAuthorization: smuggled"])
-        request["headers"] = headers
-        entries[0]["request"] = request
-        log["entries"] = entries
-        object["log"] = log
-        let path = try Self.write(object, "smuggling.har", in: server.folder)
+        let path = try Self.editedHAR("smuggling.har", in: server.folder) { entries in
+            var request = entries[0]["request"] as? [String: Any] ?? [:]
+            var headers = request["headers"] as? [[String: Any]] ?? []
+            headers.append(["name": "X-Trace", "value": "1\r\nAuthorization: smuggled"])
+            request["headers"] = headers
+            entries[0]["request"] = request
+        }
         let result = try WSTapRunner.run(["replay", path, "--target", "ws://127.0.0.1:\(server.port)"], timeout: 60)
         #expect(result.status == 2, "status \(result.status), stderr: \(result.stderr)")
         #expect(result.stderr.contains("connection 1: the request header \"X-Trace\" has a CR, LF or NUL in its value"), "\(result.stderr)")
