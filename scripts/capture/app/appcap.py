@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -45,6 +46,7 @@ class TruthLog:
     def __init__(self, path, logged_by):
         self.fh = open(path, "a", buffering=1)
         self.logged_by = logged_by
+        self.lock = threading.Lock()  # peers with several threads (paho's network loops) share it
 
     def write(self, direction, conn, payload, ts_ns=None, **fields):
         """`direction` is "sent" or "received" as seen by this peer; `conn` identifies the TCP
@@ -62,7 +64,18 @@ class TruthLog:
         if len(raw) <= 2048:
             obj["data_b64"] = base64.b64encode(raw).decode()
         obj.update(fields)
-        self.fh.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+        self.line(obj)
+
+    def line(self, obj):
+        with self.lock:
+            self.fh.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+
+    def app(self, what, logged_by=None, **fields):
+        """A line for something the application itself did or saw (a callback firing, an API
+        call returning): `dir` "app", no payload of its own."""
+        obj = {"ts_ns": time.time_ns(), "logged_by": logged_by or self.logged_by, "dir": "app", "what": what}
+        obj.update(fields)
+        self.line(obj)
 
 
 class Capture:

@@ -2,7 +2,8 @@
 """Cross-checks an application capture against its truth log at the WebSocket level:
 every text/binary message `wstap read --format jsonl` finds must be one a peer logged as sent
 (same client port, same direction, same SHA-256), and every message a peer logged as sent over
-websocket must be in the capture. Prints the counts and the capture-minus-peer timestamp
+websocket must be in the capture. For a peer that logs nothing (a broker), the lines its
+counterpart logged as received stand in (then the timestamp differences are negative). Prints the counts and the capture-minus-peer timestamp
 differences, exits 1 on a mismatch.
 
 usage: check.py CAPTURE.pcap [WSTAP]   (truth: CAPTURE with .truth.jsonl)
@@ -29,13 +30,21 @@ def main():
         raw = e["text"].encode() if "text" in e else base64.b64decode(e.get("data", ""))
         port = int(e["client"].rsplit(":", 1)[1])
         wire.append((port, e["from"], hashlib.sha256(raw).hexdigest(), e["ts"]))
-    # Which side is the client: the peer that logged a line is "client" unless logged_by == server/broker.
-    sent = {}
+    # The sender's `sent` lines are the reference; for a side that writes no lines (a broker)
+    # the receiver's `received` lines stand in.
+    def side(t):
+        return "server" if t["logged_by"] in ("server", "broker") else "client"
+    pools = {"sent": {}, "received": {}}
     for t in truth:
-        if t.get("dir") != "sent" or t.get("transport", "websocket") != "websocket" or t.get("client_port") is None:
+        if t.get("dir") not in pools or t.get("transport", "websocket") != "websocket" or t.get("client_port") is None:
             continue
-        side = "server" if t["logged_by"] in ("server", "broker") else "client"
-        sent.setdefault((t["client_port"], side, t["sha256"]), []).append(t["ts_ns"])
+        frm = side(t) if t["dir"] == "sent" else ("client" if side(t) == "server" else "server")
+        pools[t["dir"]].setdefault((t["client_port"], frm), {}).setdefault(t["sha256"], []).append(t["ts_ns"])
+    sent = {}
+    for key in set(pools["sent"]) | set(pools["received"]):
+        chosen = pools["sent"].get(key) or pools["received"][key]
+        for digest, stamps in chosen.items():
+            sent[(key[0], key[1], digest)] = stamps
     unmatched, deltas = [], []
     for port, frm, digest, ts in wire:
         lst = sent.get((port, frm, digest))
