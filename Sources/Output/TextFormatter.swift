@@ -103,8 +103,8 @@ public struct TextFormatter {
         }
         if let annotation = message.annotation {
             // The decoded form (`socket.io EVENT "chat" ["hi",1] ack=4`) stands for the payload;
-            // it quotes payload text, so it is escaped like any payload.
-            line += " " + TerminalSafeText.escaped(Self.cut(annotation.protocolName + " " + annotation.summary, maxPreviewCharacters * 2))
+            // its strings are JSON-quoted, and what would act on a terminal is escaped as JSON does.
+            line += " " + TerminalSafeText.json(Self.cut(annotation.protocolName + " " + annotation.summary, maxPreviewCharacters * 2))
             if let answers = annotation[field: "answers"], let range = answers.range(of: "\"latency_ms\":") {
                 line += " (answer after \(answers[range.upperBound...].prefix { $0 != "}" }) ms)"
             }
