@@ -93,7 +93,11 @@ let package = Package(
         .testTarget(name: "MessageDecodingTests", dependencies: ["MessageDecoding", "WebSocketProtocol"]),
         .testTarget(
             name: "ApplicationProtocolsTests",
-            dependencies: ["ApplicationProtocols", "MessageDecoding", "WebSocketProtocol", "Inspector", "WebSocketInspection", "TestSupport"]
+            dependencies: [
+                "ApplicationProtocols", "MessageDecoding", "WebSocketProtocol", "Inspector", "WebSocketInspection", "TestSupport",
+                // SHA-256 of payloads, to find each message in the peers' truth logs.
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(name: "SessionsTests", dependencies: ["Sessions", "Inspector", "WebSocketInspection", "WebSocketProtocol", "PacketDecoding"]),
         .testTarget(name: "InspectorTests", dependencies: ["Inspector", "WebSocketInspection", "WebSocketProtocol", "MessageDecoding", "TestSupport"]),
