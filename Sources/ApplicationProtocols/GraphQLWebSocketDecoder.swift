@@ -70,7 +70,7 @@ public struct GraphQLWebSocketDecoder: MessageDecoder {
                 summary += " " + PayloadText.cut(variables.compact)
             }
             if let id {
-                if let problem = pending.request(id, at: message.time, label: "graphql \(type) id=\(id)\(name.map { " " + $0 } ?? "")") { problems.append(problem) }
+                if let problem = pending.request(id, at: message.time, label: "graphql \(type) id=\(id)\(name.map { " " + $0 } ?? "")", name: name ?? operation?.kind) { problems.append(problem) }
             }
         case "next", "data", "error":
             let errors: JSONNode?
@@ -91,7 +91,7 @@ public struct GraphQLWebSocketDecoder: MessageDecoder {
             if let id, message.direction == .serverToClient {
                 if let answers = pending.answer(id, at: message.time) {
                     fields.append(answers)
-                    _ = running.request(id, at: answers.requestTime ?? message.time, label: id)
+                    _ = running.request(id, at: answers.requestTime ?? message.time, label: id, name: answers.requestName)
                 }
                 if type == "error" { running.cancel(id) }
             }
@@ -107,7 +107,7 @@ public struct GraphQLWebSocketDecoder: MessageDecoder {
         case "stop":
             if let id { pending.cancel(id); running.cancel(id) }
         case "connection_init":
-            if let problem = pending.request("\u{0}init", at: message.time, label: "graphql connection_init") { problems.append(problem) }
+            if let problem = pending.request("\u{0}init", at: message.time, label: "graphql connection_init", name: "connection_init") { problems.append(problem) }
         case "connection_ack", "connection_error":
             if let answers = pending.answer("\u{0}init", at: message.time) { fields.append(answers) }
         default:
@@ -139,6 +139,12 @@ public struct GraphQLWebSocketDecoder: MessageDecoder {
 }
 
 extension MessageAnnotation.Field {
+    /// The `request` of an `answers` field.
+    var requestName: String? {
+        guard name == "answers", case .success(let node) = JSONReader.parse(Array(value.utf8)) else { return nil }
+        return node["request"]?.stringValue
+    }
+
     /// The `ts` of an `answers` field: when the request was seen.
     var requestTime: Double? {
         guard name == "answers", case .success(let node) = JSONReader.parse(Array(value.utf8)), case .number(let text)? = node["ts"] else { return nil }

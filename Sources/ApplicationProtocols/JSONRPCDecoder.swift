@@ -70,7 +70,7 @@ public struct JSONRPCDecoder: MessageDecoder {
         guard let id = call.id else { return (nil, nil) }
         switch call.kind {
         case .request:
-            return (nil, pending.request(RequestKey(requester: message.direction, id: id), at: message.time, label: "json-rpc \(call.method ?? "?") id=\(id)"))
+            return (nil, pending.request(RequestKey(requester: message.direction, id: id), at: message.time, label: "json-rpc \(call.method ?? "?") id=\(id)", name: call.method))
         case .response, .error:
             return (pending.answer(RequestKey(requester: message.direction.opposite, id: id), at: message.time), nil)
         case .notification:

@@ -135,7 +135,7 @@ public struct MQTTDecoder: MessageDecoder {
         default: nil
         }
         if let request {
-            if let problem = pending.request(RequestKey(requester: direction, type: request, id: id), at: time, label: "mqtt \(packet.name)\(packet.packetID.map { " id=\($0)" } ?? "")") {
+            if let problem = pending.request(RequestKey(requester: direction, type: request, id: id), at: time, label: "mqtt \(packet.name)\(packet.packetID.map { " id=\($0)" } ?? "")", name: Self.requestName(packet)) {
                 problems.append(problem)
             }
             return nil
@@ -166,6 +166,16 @@ public struct MQTTDecoder: MessageDecoder {
             summary += " (+\(packets.count - 1) more: " + PayloadText.cut(packets.dropFirst().map(\.summary).joined(separator: " | ")) + ")"
         }
         return MessageAnnotation(protocolName: "mqtt", summary: summary, fields: fields, problems: problems)
+    }
+
+    /// What a request is about, for its answer's `request`: a PUBLISH's topic, a SUBSCRIBE's
+    /// filters, otherwise the packet type.
+    static func requestName(_ packet: MQTTPacket) -> String {
+        if let topic = packet.topic { return topic }
+        if let filters = packet.members.first(where: { $0.key == "subscriptions" || $0.key == "topics" })?.value.arrayValue {
+            return filters.map { $0["topic"]?.stringValue ?? $0.stringValue ?? "" }.joined(separator: ",")
+        }
+        return packet.name
     }
 
     static func field(_ member: (key: String, value: JSONNode)) -> MessageAnnotation.Field {

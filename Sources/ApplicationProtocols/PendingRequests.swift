@@ -20,6 +20,8 @@ public struct PendingRequests<Key: Hashable & Sendable>: Sendable {
     struct Entry: Sendable {
         var time: Double
         var label: String
+        /// What the request was about (an event, topic, method): the answer's `request` field.
+        var name: String?
     }
 
     public init(maxOutstanding: Int = Self.defaultMaxOutstanding) {
@@ -29,7 +31,7 @@ public struct PendingRequests<Key: Hashable & Sendable>: Sendable {
     public var count: Int { waiting.count }
 
     /// Starts waiting for `key`'s answer. Returns a problem the first time the limit refuses one.
-    public mutating func request(_ key: Key, at time: Double, label: String) -> MessageAnnotation.Problem? {
+    public mutating func request(_ key: Key, at time: Double, label: String, name: String? = nil) -> MessageAnnotation.Problem? {
         if waiting[key] == nil && waiting.count >= maxOutstanding {
             refused += 1
             guard !reportedLimit else { return nil }
@@ -37,7 +39,7 @@ public struct PendingRequests<Key: Hashable & Sendable>: Sendable {
             return MessageAnnotation.Problem(.limit, "more than maxOutstandingRequests (\(maxOutstanding)) requests waiting for answers: further ones are not paired")
         }
         if waiting[key] == nil { order.append(key) }
-        waiting[key] = Entry(time: time, label: label)
+        waiting[key] = Entry(time: time, label: label, name: name)
         if order.count > 2 * maxOutstanding { order.removeAll { waiting[$0] == nil } }
         return nil
     }
@@ -46,7 +48,7 @@ public struct PendingRequests<Key: Hashable & Sendable>: Sendable {
     /// (unless `keep`, for answers that come in several parts such as GraphQL `next`).
     public mutating func answer(_ key: Key, at time: Double, keep: Bool = false) -> MessageAnnotation.Field? {
         guard let entry = keep ? waiting[key] : waiting.removeValue(forKey: key) else { return nil }
-        return Self.answersField(requestTime: entry.time, answerTime: time)
+        return Self.answersField(requestTime: entry.time, answerTime: time, request: entry.name)
     }
 
     /// Forgets `key` without an answer (a cancelled subscription).
@@ -54,10 +56,13 @@ public struct PendingRequests<Key: Hashable & Sendable>: Sendable {
         waiting[key] = nil
     }
 
-    /// `"answers":{"ts":…,"latency_ms":…}`: when the request was seen and how long the answer took.
-    public static func answersField(requestTime: Double, answerTime: Double) -> MessageAnnotation.Field {
+    /// `"answers":{"ts":…,"latency_ms":…,"request":…}`: when the request was seen, how long the
+    /// answer took, and what the request was about (its event, topic or method) when known.
+    public static func answersField(requestTime: Double, answerTime: Double, request: String? = nil) -> MessageAnnotation.Field {
         let latency = (answerTime - requestTime) * 1000
-        return .init(json: "answers", #"{"ts":\#(formatSeconds(requestTime)),"latency_ms":\#(formatMilliseconds(latency))}"#)
+        var text = #"{"ts":\#(formatSeconds(requestTime)),"latency_ms":\#(formatMilliseconds(latency))"#
+        if let request { text += #","request":"# + JSONNode.quoted(request) }
+        return .init(json: "answers", text + "}")
     }
 
     static func formatSeconds(_ seconds: Double) -> String {

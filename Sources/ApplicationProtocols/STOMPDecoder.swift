@@ -77,11 +77,11 @@ public struct STOMPDecoder: MessageDecoder {
         if let receipt = header("receipt"), message.direction == .clientToServer {
             fields.append(.init("receipt", receipt))
             summary += " receipt=" + receipt
-            if let problem = pending.request(receipt, at: message.time, label: "stomp \(command) receipt=\(receipt)") { problems.append(problem) }
+            if let problem = pending.request(receipt, at: message.time, label: "stomp \(command) receipt=\(receipt)", name: header("destination").map { command + " " + $0 } ?? command) { problems.append(problem) }
         }
         switch command {
         case "CONNECT", "STOMP":
-            if let problem = pending.request("\u{0}connect", at: message.time, label: "stomp \(command)") { problems.append(problem) }
+            if let problem = pending.request("\u{0}connect", at: message.time, label: "stomp \(command)", name: command) { problems.append(problem) }
         case "CONNECTED":
             if let answers = pending.answer("\u{0}connect", at: message.time) { fields.append(answers) }
             if let version = header("version") { summary += " version=" + version }

@@ -158,7 +158,7 @@ public struct SocketIODecoder: MessageDecoder {
             switch packet.type {
             case .event, .binaryEvent:
                 let label = "socket.io \(packet.type.name) \(packet.event.map(JSONNode.quoted) ?? "") ack=\(id)"
-                if let problem = pending.request(AckKey(requester: direction, namespace: packet.namespace, id: id), at: time, label: label) {
+                if let problem = pending.request(AckKey(requester: direction, namespace: packet.namespace, id: id), at: time, label: label, name: packet.event) {
                     problems.append(problem)
                 }
             case .ack, .binaryAck:
