@@ -15,6 +15,6 @@ fi
 python3 -m pip install -q \
     'python-socketio>=5.11' 'aiohttp>=3.9' \
     'paho-mqtt>=2.1' \
-    'strawberry-graphql>=0.240' 'uvicorn>=0.30' 'gql[websockets]>=3.5' \
+    'strawberry-graphql>=0.240' 'gql[websockets]>=3.5' \
     'websockets>=12' \
     'stomp.py>=8.1'
