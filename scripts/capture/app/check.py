@@ -58,7 +58,8 @@ def main():
           f"{len(unmatched)} unmatched; {missing} logged-sent lines not in capture")
     if deltas:
         print(f"  capture ts - sender ts_ns: min {deltas[0] / 1e6:.3f} ms, median {deltas[len(deltas) // 2] / 1e6:.3f} ms, "
-              f"max {deltas[-1] / 1e6:.3f} ms (capture ts printed with microsecond precision)")
+              f"max {deltas[-1] / 1e6:.3f} ms (capture ts printed with microsecond precision); "
+              f"{sum(1 for d in deltas if abs(d) > 1e6)} beyond 1 ms")
     for u in unmatched[:10]:
         print("  unmatched:", u)
     sys.exit(1 if unmatched or missing else 0)
