@@ -35,7 +35,12 @@ def main():
     def side(t):
         return "server" if t["logged_by"] in ("server", "broker") else "client"
     pools = {"sent": {}, "received": {}}
+    # Where a peer logs WebSocket messages and protocol packets separately (MQTT.js), only the
+    # former describe WebSocket messages.
+    ws_lines_only = any(t.get("unit") == "ws-message" for t in truth)
     for t in truth:
+        if "sha256" not in t or (ws_lines_only and t.get("unit") != "ws-message"):
+            continue
         if t.get("dir") not in pools or t.get("transport", "websocket") != "websocket" or t.get("client_port") is None:
             continue
         frm = side(t) if t["dir"] == "sent" else ("client" if side(t) == "server" else "server")

@@ -4,7 +4,7 @@
 # Idempotent; run as root.
 set -euo pipefail
 need_apt=()
-for pkg in tcpdump iproute2 ethtool mosquitto rabbitmq-server chromium; do
+for pkg in tcpdump iproute2 ethtool curl mosquitto rabbitmq-server chromium nodejs node-mqtt; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
