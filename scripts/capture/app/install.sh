@@ -16,5 +16,5 @@ python3 -m pip install -q \
     'python-socketio>=5.11' 'aiohttp>=3.9' \
     'paho-mqtt>=2.1' \
     'strawberry-graphql>=0.240' 'gql[websockets]>=3.5' \
-    'websockets>=12' \
+    'websockets>=12' 'jsonrpcserver>=5' 'jsonrpcclient>=4' \
     'stomp.py>=8.1'

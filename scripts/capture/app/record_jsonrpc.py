@@ -34,48 +34,61 @@ PORT = 9304
 METHODS = {}  # (client port, id) -> method, as the client sent it
 
 
-def describe(text, port):
+def describe_one(msg, port):
+    """JSON-RPC fields of one request / notification / response object (1.0, 2.0 or DevTools)."""
     out = {}
-    try:
-        msg = json.loads(text)
-    except ValueError:
-        out["rpc_kind"] = "invalid-json"
-        return out
-    if isinstance(msg, list):
-        out["rpc_kind"] = "batch"
-        out["batch_size"] = len(msg)
-        return out
+    if not isinstance(msg, dict):
+        return {"rpc_kind": "invalid"}
     if "jsonrpc" in msg:
         out["jsonrpc"] = msg["jsonrpc"]
-    if "method" in msg:
+    if "method" in msg and not isinstance(msg["method"], str):
+        out["rpc_kind"] = "invalid"  # JSON-RPC 2.0 section 4: method must be a string
         out["method"] = msg["method"]
-        if "id" in msg:
+    elif "method" in msg:
+        out["method"] = msg["method"]
+        if msg.get("id") is not None:
             out["rpc_kind"] = "request"
             out["id"] = msg["id"]
-            METHODS[(port, msg["id"])] = msg["method"]
+            if isinstance(msg["method"], str):
+                METHODS[(port, json.dumps(msg["id"]))] = msg["method"]
         else:
             out["rpc_kind"] = "notification"
-    else:
+    elif "result" in msg or "error" in msg:
         out["id"] = msg.get("id")
-        if "error" in msg:
+        if msg.get("error") is not None:
             out["rpc_kind"] = "error"
             out["error_code"] = msg["error"].get("code")
             out["error_message"] = msg["error"].get("message")
         else:
             out["rpc_kind"] = "response"
-        if (port, out["id"]) in METHODS:
-            out["for_method"] = METHODS[(port, out["id"])]
+        if (port, json.dumps(out["id"])) in METHODS:
+            out["for_method"] = METHODS[(port, json.dumps(out["id"]))]
+    else:
+        out["rpc_kind"] = "invalid"
     if "sessionId" in msg:
         out["session_id"] = msg["sessionId"]
     return out
 
 
-def install_client_hooks(log):
+def describe(text, port):
+    try:
+        msg = json.loads(text)
+    except ValueError:
+        return {"rpc_kind": "invalid-json"}
+    if isinstance(msg, list):
+        return {"rpc_kind": "batch", "batch_size": len(msg), "items": [describe_one(m, port) for m in msg]}
+    return describe_one(msg, port)
+
+
+def install_hooks(log, server_port=PORT):
+    """Wraps websockets' Connection.send / recv (client and server connections alike)."""
     from websockets.asyncio.connection import Connection
+    from websockets.asyncio.server import ServerConnection
     o_send, o_recv = Connection.send, Connection.recv
 
     def conn(c):
-        return {"client_port": c.local_address[1], "server_port": PORT}
+        port = c.remote_address[1] if isinstance(c, ServerConnection) else c.local_address[1]
+        return {"client_port": port, "server_port": server_port}
 
     async def send(self, message, *a, **k):
         ts = time.time_ns()
@@ -95,7 +108,7 @@ def install_client_hooks(log):
 async def client_main(logpath):
     import websockets
     log = appcap.TruthLog(logpath, "client")
-    install_client_hooks(log)
+    install_hooks(log)
     with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/json/version", timeout=10) as r:
         version = json.load(r)
     log.app("json-version", browser=version.get("Browser"), protocol=version.get("Protocol-Version"))
@@ -108,7 +121,7 @@ async def client_main(logpath):
         async def reader():
             async for raw in ws:
                 msg = json.loads(raw)
-                if "id" in msg and msg["id"] in pending:
+                if msg.get("id") in pending:
                     pending.pop(msg["id"]).set_result(msg)
                 elif "id" not in msg and "method" not in msg:
                     # The answer to the non-JSON message carries no id.
