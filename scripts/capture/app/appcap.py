@@ -25,7 +25,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 sys.path.insert(0, os.path.join(REPO, "scripts"))
 from netns import Netns, wait_for  # noqa: E402
 
-OUT = os.path.join(REPO, "captures", "app")
+# WSTAP_APP_OUT redirects the output (to try a script without replacing the committed captures).
+OUT = os.environ.get("WSTAP_APP_OUT") or os.path.join(REPO, "captures", "app")
 PY = sys.executable
 
 

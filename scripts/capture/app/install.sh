@@ -4,7 +4,7 @@
 # Idempotent; run as root.
 set -euo pipefail
 need_apt=()
-for pkg in tcpdump iproute2 ethtool mosquitto rabbitmq-server chromium; do
+for pkg in tcpdump iproute2 ethtool curl mosquitto rabbitmq-server chromium nodejs node-mqtt; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -15,6 +15,6 @@ fi
 python3 -m pip install -q \
     'python-socketio>=5.11' 'aiohttp>=3.9' \
     'paho-mqtt>=2.1' \
-    'strawberry-graphql>=0.240' 'uvicorn>=0.30' 'gql[websockets]>=3.5' \
-    'websockets>=12' \
+    'strawberry-graphql>=0.240' 'gql[websockets]>=3.5' \
+    'websockets>=12' 'jsonrpcserver>=5' 'jsonrpcclient>=4' \
     'stomp.py>=8.1'

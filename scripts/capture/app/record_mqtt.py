@@ -247,7 +247,9 @@ def clients_main(logpath):
     time.sleep(0.3)
 
 
-def scenario(ns, tmp):
+def with_broker(ns, tmp, run_clients, broker_log_name):
+    """Runs mosquitto in the namespace while `run_clients(ns, tmp)` runs; returns the truth-log
+    path(s) it gives and keeps the broker's log as captures/app/BROKER_LOG_NAME."""
     conf = os.path.join(tmp, "mosquitto.conf")
     broker_log = os.path.join(tmp, "mosquitto.log")
     with open(conf, "w") as f:
@@ -260,13 +262,18 @@ def scenario(ns, tmp):
     try:
         appcap.wait_for(lambda: os.path.exists(broker_log) and "running" in open(broker_log).read(), 15,
                         "mosquitto running")
-        logpath = os.path.join(tmp, "clients.jsonl")
-        ns.run(appcap.PY, os.path.abspath(__file__), "clients", logpath, timeout=120)
+        logpath = run_clients(ns, tmp)
     finally:
         broker.terminate()
         broker.wait(timeout=10)
-    shutil.copyfile(broker_log, os.path.join(appcap.OUT, "mqtt.broker.log"))
+    shutil.copyfile(broker_log, os.path.join(appcap.OUT, broker_log_name))
     return [logpath]
+
+
+def run_paho_clients(ns, tmp):
+    logpath = os.path.join(tmp, "clients.jsonl")
+    ns.run(appcap.PY, os.path.abspath(__file__), "clients", logpath, timeout=120)
+    return logpath
 
 
 def main():
@@ -275,7 +282,7 @@ def main():
     elif len(sys.argv) == 1:
         if not shutil.which("mosquitto"):
             sys.exit("mosquitto not installed (scripts/capture/app/install.sh)")
-        appcap.record("mqtt", [PORT], scenario)
+        appcap.record("mqtt", [PORT], lambda ns, tmp: with_broker(ns, tmp, run_paho_clients, "mqtt.broker.log"))
     else:
         sys.exit("usage: record_mqtt.py   (as root)")
 
