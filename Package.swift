@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(
             name: "ApplicationProtocolsTests",
             dependencies: [
-                "ApplicationProtocols", "MessageDecoding", "WebSocketProtocol", "Inspector", "WebSocketInspection", "TestSupport",
+                "ApplicationProtocols", "MessageDecoding", "WebSocketProtocol", "Inspector", "WebSocketInspection", "Output", "TestSupport",
                 // SHA-256 of payloads, to find each message in the peers' truth logs.
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -60,7 +60,8 @@ public enum ApplicationProtocol: String, CaseIterable, Sendable {
             registrations.append(.init(name: ApplicationProtocol.socketIO.rawValue, matches: [.queryParameter("EIO")]) {
                 ApplicationProtocol.socketIO.makeDecoder($0)
             })
-            registrations.append(.init(name: ApplicationProtocol.jsonRPC.rawValue, matches: [.always]) { _ in JSONRPCSniffer() })
+            // By shape of the first message: JSON-RPC, or STOMP without its subprotocol.
+            registrations.append(.init(name: "by-shape", matches: [.always]) { _ in ShapeSniffer() })
         }
         return MessageDecoderFactory(registrations)
     }

@@ -89,12 +89,16 @@ public struct JSONRPCDecoder: MessageDecoder {
         var errorCode: String?
         var errorMessage: String?
         var params: JSONNode?
+        /// The id member is present and null (an error answering an unparsable request, or a
+        /// JSON-RPC 1.0 notification): shown as `null`, never paired.
+        var nullID = false
 
         init?(node: JSONNode) {
             guard node.isObject else { return nil }
             version = node["jsonrpc"]?.stringValue == "2.0" ? "2.0" : "1.0"
             let idNode = node["id"]
             let hasID = idNode != nil && idNode != .null
+            nullID = idNode == .null
             if let idNode, hasID {
                 switch idNode {
                 case .string, .number: id = idNode.compact
@@ -120,7 +124,7 @@ public struct JSONRPCDecoder: MessageDecoder {
         var fields: [MessageAnnotation.Field] {
             var fields: [MessageAnnotation.Field] = [.init("kind", kind.rawValue), .init("version", version)]
             if let method { fields.append(.init("method", method)) }
-            if let id { fields.append(.init(json: "id", id)) }
+            if let id { fields.append(.init(json: "id", id)) } else if nullID { fields.append(.init(json: "id", "null")) }
             if let errorCode { fields.append(.init(json: "error_code", errorCode)) }
             if let errorMessage { fields.append(.init("error_message", errorMessage)) }
             return fields
@@ -129,7 +133,7 @@ public struct JSONRPCDecoder: MessageDecoder {
         func summaryObject(answer: MessageAnnotation.Field?) -> JSONNode {
             var members: [(key: String, value: JSONNode)] = [("kind", .string(kind.rawValue))]
             if let method { members.append(("method", .string(method))) }
-            if let id, case .success(let node) = JSONReader.parse(Array(id.utf8)) { members.append(("id", node)) }
+            if let id, case .success(let node) = JSONReader.parse(Array(id.utf8)) { members.append(("id", node)) } else if nullID { members.append(("id", .null)) }
             if let errorCode { members.append(("error_code", .number(errorCode))) }
             if let answer, case .success(let node) = JSONReader.parse(Array(answer.value.utf8)) { members.append(("answers", node)) }
             return .object(members)

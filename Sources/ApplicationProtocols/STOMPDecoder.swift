@@ -22,6 +22,18 @@ public struct STOMPDecoder: MessageDecoder {
         pending = PendingRequests(maxOutstanding: maxOutstandingRequests)
     }
 
+    /// True when `payload` starts with a STOMP `CONNECT` or `STOMP` frame's command line: what the
+    /// automatic choice tests on a connection's first message when no subprotocol was negotiated.
+    public static func looksLikeConnect(_ payload: [UInt8]) -> Bool {
+        for command in ["CONNECT", "STOMP"] {
+            let head = Array(command.utf8)
+            guard payload.count > head.count, payload.starts(with: head) else { continue }
+            let next = payload[head.count]
+            if next == 0x0a || (next == 0x0d && payload.count > head.count + 1 && payload[head.count + 1] == 0x0a) { return true }
+        }
+        return false
+    }
+
     public mutating func annotate(_ message: DecodableMessage) -> MessageAnnotation? {
         guard message.isComplete, message.opcode == .text || message.opcode == .binary else { return nil }
         let bytes = message.payload[...]

@@ -106,7 +106,7 @@ public struct TextFormatter {
             // its strings are JSON-quoted, and what would act on a terminal is escaped as JSON does.
             line += " " + TerminalSafeText.json(Self.cut(annotation.protocolName + " " + annotation.summary, maxPreviewCharacters * 2))
             if let answers = annotation[field: "answers"], let range = answers.range(of: "\"latency_ms\":") {
-                line += " (answer after \(answers[range.upperBound...].prefix { $0 != "}" }) ms)"
+                line += " (answer after \(answers[range.upperBound...].prefix { $0.isNumber || $0 == "." || $0 == "-" }) ms)"
             }
             return line
         }

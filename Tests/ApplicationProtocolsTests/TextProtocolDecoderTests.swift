@@ -82,10 +82,10 @@ struct TextProtocolDecoderTests {
     }
 
     @Test func jsonRPCIsChosenByTheFirstMessagesShapeOnly() throws {
-        var sniffer = JSONRPCSniffer()
+        var sniffer = ShapeSniffer()
         #expect(sniffer.annotate(message(#"{"hello":"world"}"#)) == nil)
         #expect(sniffer.annotate(message(#"{"jsonrpc":"2.0","method":"m","id":1}"#)) == nil)
-        var chosen = JSONRPCSniffer()
+        var chosen = ShapeSniffer()
         #expect(try annotated(&chosen, message(#"{"id":1,"method":"Page.navigate","params":{"url":"about:blank"}}"#))[field: "method"] == "Page.navigate")
         #expect(try annotated(&chosen, message("not json")).isProblemOnly)
     }
