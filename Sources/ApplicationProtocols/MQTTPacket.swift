@@ -91,7 +91,9 @@ struct MQTTPacket {
                 add("properties", properties)
             }
             let payload = reader.rest
-            if let text = String(validating: payload, as: UTF8.self) {
+            // Validated once: the field and the summary both need to know whether it is text.
+            let text = String(validating: payload, as: UTF8.self)
+            if let text {
                 add("payload", .string(text))
             } else {
                 add("payload", .string(Base64.encode(payload)))
@@ -100,7 +102,7 @@ struct MQTTPacket {
             add("payload_bytes", number(payload.count))
             reader.index = body.endIndex
             packet.summary += " \(topic) qos\(qos)" + (packet.packetID.map { " id=\($0)" } ?? "") + (flags & 0x01 != 0 ? " retain" : "")
-                + (flags & 0x08 != 0 ? " dup" : "") + " " + PayloadText.preview(payload)
+                + (flags & 0x08 != 0 ? " dup" : "") + " " + (text.map { JSONNode.quoted(PayloadText.cut($0)) } ?? "<\(payload.count) bytes>")
         case 4, 5, 6, 7:
             try requireFlags(type == 6 ? 2 : 0)
             let id = try reader.uint16("packet id")

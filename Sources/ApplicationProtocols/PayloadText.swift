@@ -17,6 +17,15 @@ enum PayloadText {
 
     /// A short form for the summary: quoted text, or the byte count of binary data.
     static func preview(_ bytes: ArraySlice<UInt8>) -> String {
+        // A long payload: only its start is shown, so only its start is checked (a character cut
+        // at the end of that start is dropped).
+        if bytes.count > 4 * maxSummaryCharacters {
+            var start = Array(bytes.prefix(4 * maxSummaryCharacters))
+            // Drop the last character, which may be cut; far more than shown is left.
+            if let lastStart = start.lastIndex(where: { $0 & 0xC0 != 0x80 }) { start.removeSubrange(lastStart...) }
+            guard let text = String(validating: start, as: UTF8.self) else { return "<\(bytes.count) bytes>" }
+            return JSONNode.quoted(String(text.prefix(maxSummaryCharacters))) + "…"
+        }
         if let text = String(validating: bytes, as: UTF8.self) {
             return JSONNode.quoted(cut(text))
         }
@@ -24,7 +33,8 @@ enum PayloadText {
     }
 
     static func cut(_ text: String) -> String {
-        guard text.count > maxSummaryCharacters else { return text }
+        // Fewer bytes than the limit means fewer characters: no count needed (payloads can be large).
+        guard text.utf8.count > maxSummaryCharacters, text.count > maxSummaryCharacters else { return text }
         return String(text.prefix(maxSummaryCharacters)) + "…"
     }
 }
