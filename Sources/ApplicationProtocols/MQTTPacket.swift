@@ -8,6 +8,10 @@ struct MQTTPacket {
         "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP", "DISCONNECT", "AUTH",
     ]
 
+    /// Largest PUBLISH payload copied into the `payload` field (default 64 KiB); a longer one is
+    /// only in the message's own `text`/`data`, and `payload_omitted` says so.
+    static let maxPayloadFieldBytes = 64 * 1024
+
     var type: Int
     var name: String { Self.typeNames[type] }
     var members: [(key: String, value: JSONNode)] = []
@@ -93,7 +97,10 @@ struct MQTTPacket {
             let payload = reader.rest
             // Validated once: the field and the summary both need to know whether it is text.
             let text = String(validating: payload, as: UTF8.self)
-            if let text {
+            if payload.count > maxPayloadFieldBytes {
+                // The bytes are the message's own `text`/`data`: not copied a second time.
+                add("payload_omitted", .bool(true))
+            } else if let text {
                 add("payload", .string(text))
             } else {
                 add("payload", .string(Base64.encode(payload)))
