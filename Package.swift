@@ -15,7 +15,7 @@ let package = Package(
             name: "WSTapLibraries",
             targets: [
                 "PacketDecoding", "PacketCapture", "TCPReassembly", "WebSocketProtocol", "WebSocketInspection",
-                "Inspector", "Sessions", "Output", "TLSDecryption",
+                "Inspector", "Sessions", "Output", "TLSDecryption", "ApplicationProtocols",
             ]
         ),
     ],
@@ -42,6 +42,9 @@ let package = Package(
             dependencies: [.product(name: "CompressNIO", package: "compress-nio")]
         ),
         .target(name: "MessageDecoding", dependencies: ["WebSocketProtocol"]),
+        // The application-protocol decoders behind the MessageDecoder seam (Socket.IO, MQTT, STOMP,
+        // GraphQL over WebSocket, JSON-RPC).
+        .target(name: "ApplicationProtocols", dependencies: ["MessageDecoding", "WebSocketProtocol"]),
         .target(name: "WebSocketInspection", dependencies: ["PacketDecoding", "TCPReassembly", "WebSocketProtocol", "MessageDecoding"]),
         // TLS record decryption with an NSS key log: the stream layer for wss:// captures.
         .target(
@@ -73,7 +76,7 @@ let package = Package(
             name: "wstap",
             dependencies: [
                 "PacketCapture", "WebSocketProtocol", "WebSocketInspection", "Inspector", "Sessions", "Output",
-                "Conversation", "TLSDecryption",
+                "Conversation", "TLSDecryption", "ApplicationProtocols",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -88,6 +91,14 @@ let package = Package(
             dependencies: ["WebSocketInspection", "WebSocketProtocol", "PacketDecoding", "TCPReassembly", "PacketCapture", "TestSupport"]
         ),
         .testTarget(name: "MessageDecodingTests", dependencies: ["MessageDecoding", "WebSocketProtocol"]),
+        .testTarget(
+            name: "ApplicationProtocolsTests",
+            dependencies: [
+                "ApplicationProtocols", "MessageDecoding", "WebSocketProtocol", "Inspector", "WebSocketInspection", "Output", "TestSupport",
+                // SHA-256 of payloads, to find each message in the peers' truth logs.
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(name: "SessionsTests", dependencies: ["Sessions", "Inspector", "WebSocketInspection", "WebSocketProtocol", "PacketDecoding"]),
         .testTarget(name: "InspectorTests", dependencies: ["Inspector", "WebSocketInspection", "WebSocketProtocol", "MessageDecoding", "TestSupport"]),
         .testTarget(name: "TLSDecryptionTests", dependencies: ["TLSDecryption", "WebSocketInspection", "TCPReassembly", "PacketDecoding", "TestSupport"]),

@@ -12,6 +12,8 @@ inflater:    raw-deflate messages made with zlib, in FuzzInflater's length-prefi
 keylog:      the key logs of captures/tls/ whole, and cut at line boundaries
 tls:         each TLS connection of captures/tls/: its key log, a NUL, then its segments in capture
              order in FuzzTLSRecords' chunk format (side byte, 12-bit length, bytes)
+app:         the messages each real peer of captures/app/ logged (its truth log), one client's
+             connection per seed, in FuzzAppDecoders' format with the decoder its capture needs
 session, har, options: copied from the committed seeds in fuzz/seeds/ (make-json-seeds.py
              writes the session and HAR ones from `wstap export` of the captures)
 
@@ -219,6 +221,39 @@ def tls_seeds(output):
             write(os.path.join(output, "tls"), f"{stem}-{number}", bytes(out))
 
 
+def app_seeds(output):
+    """The app corpus from captures/app/*.truth.jsonl: a client's sent (to the server) and received
+    (from it) messages in time order. The decoder choice byte is FuzzAppDecoders' table index."""
+    import base64
+    import json
+    folder = os.path.join(CAPTURES, "app")
+    choices = {"socketio": [0, 1], "mqtt": [2], "stomp": [3, 7], "jsonrpc": [6, 7]}
+    for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+        if not name.endswith(".truth.jsonl"):
+            continue
+        stem = name[: -len(".truth.jsonl")]
+        clients = {}
+        for line in open(os.path.join(folder, name)):
+            entry = json.loads(line)
+            if entry.get("dir") not in ("sent", "received") or "data_b64" not in entry or entry.get("logged_by") == "server":
+                continue
+            clients.setdefault(entry["logged_by"], []).append(entry)
+        for client, entries in sorted(clients.items()):
+            if stem == "graphql":
+                picks = [5] if "graphql-ws" in client else [4]
+            else:
+                picks = next((value for key, value in choices.items() if stem.startswith(key)), [7])
+            for pick in picks:
+                out = bytearray([pick])
+                for entry in sorted(entries, key=lambda e: e["ts_ns"]):
+                    payload = base64.b64decode(entry["data_b64"])[:0xFFF]
+                    control = (0 if entry["dir"] == "sent" else 1) | (2 if entry.get("opcode") == "binary" else 0)
+                    if len(out) + 3 + len(payload) > MAX["app"]:
+                        break
+                    out += bytes([control]) + struct.pack(">H", len(payload)) + payload
+                write(os.path.join(output, "app"), f"{stem}-{client}-{pick}", bytes(out))
+
+
 def copy_committed(output):
     for corpus in ("session", "har", "options"):
         source = os.path.join(COMMITTED, corpus)
@@ -276,6 +311,7 @@ def main(output):
             out += bytes([len(compressed)]) + compressed + b"\x00"
         write(os.path.join(output, "inflater"), f"window{window}", bytes(out))
     tls_seeds(output)
+    app_seeds(output)
     copy_committed(output)
 
 

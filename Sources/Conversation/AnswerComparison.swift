@@ -64,8 +64,9 @@ public struct AnswerComparator: Sendable {
         if expected.opcode != actual.opcode { return .differing }
         if expected.payload == actual.payload { return .matched }
         if expected.opcode == .text || expected.opcode == .binary,
-            let left = JSONValue.parse(expected.payload), let right = JSONValue.parse(actual.payload) {
-            return JSONDiff.differences(left, right, ignoring: ignoring, maxDifferences: 1).isEmpty ? .matched : .differing
+            let left = PrefixedJSON(expected.payload), let right = PrefixedJSON(actual.payload) {
+            guard left.header.elementsEqual(right.header) else { return .differing }
+            return JSONDiff.differences(left.value, right.value, ignoring: ignoring, maxDifferences: 1).isEmpty ? .matched : .differing
         }
         return .differing
     }
@@ -84,10 +85,11 @@ public struct AnswerComparator: Sendable {
             result.detail = "opcode \(expected.opcode) was recorded, the server sent \(actual.opcode)"
             return result
         }
+        // JSON, or a Socket.IO packet with JSON data (then its header must match exactly).
         if expected.opcode == .text || expected.opcode == .binary,
-            let left = JSONValue.parse(expected.payload), let right = JSONValue.parse(actual.payload) {
+            let left = PrefixedJSON(expected.payload), let right = PrefixedJSON(actual.payload), left.header.elementsEqual(right.header) {
             result.comparedAsJSON = true
-            result.jsonDifferences = JSONDiff.differences(left, right, ignoring: ignoring, maxDifferences: maxDifferencesPerAnswer)
+            result.jsonDifferences = JSONDiff.differences(left.value, right.value, ignoring: ignoring, maxDifferences: maxDifferencesPerAnswer)
             result.outcome = result.jsonDifferences.isEmpty ? .matched : .differing
             return result
         }

@@ -127,25 +127,40 @@ public final class CaptureInspector {
             emit(.anomaly(admitted))
         case .open(var info):
             info.tls = layers[info.connection]?.tlsSession
-            if let chosen = configuration.messageDecoders.decoder(subprotocol: info.subprotocol, path: info.path) {
+            if let chosen = configuration.messageDecoders.decoder(connection: info.connection, subprotocol: info.subprotocol, path: info.path) {
                 messageDecoders[info.connection] = chosen.decoder
             }
             emit(.open(info))
         case .message(var message):
-            if var decoder = messageDecoders[message.connection] {
+            // Taken out of the table while it works, so that its state (pending ids, buffers) is
+            // uniquely referenced and mutated in place rather than copied on every message.
+            if var decoder = messageDecoders.removeValue(forKey: message.connection) {
                 message.annotation = decoder.annotate(DecodableMessage(
                     direction: message.direction, opcode: message.opcode, payload: message.payload,
                     isComplete: !message.truncated && !message.isIncomplete && (!message.compressed || message.decompressed),
                     time: message.timestamp.secondsValue))
                 messageDecoders[message.connection] = decoder
+                let problems = message.annotation?.problems ?? []
+                if message.annotation?.isProblemOnly == true { message.annotation = nil }
                 emit(.message(message))
+                for problem in problems {
+                    deliver(.anomaly(InspectorAnomaly(
+                        connection: message.connection, timestamp: message.timestamp, direction: message.direction,
+                        kind: AnomalyKind(decoder: problem.kind), detail: problem.detail)))
+                }
             } else {
                 emit(event)
             }
         case .close(let close):
+            if var decoder = messageDecoders.removeValue(forKey: close.connection) {
+                for problem in decoder.finish() {
+                    deliver(.anomaly(InspectorAnomaly(
+                        connection: close.connection, timestamp: close.timestamp, direction: nil,
+                        kind: AnomalyKind(decoder: problem.kind), detail: problem.detail)))
+                }
+            }
             // The summary of suppressed anomalies belongs to the connection: before its close.
             for anomaly in anomalyLimiter.finish(connection: close.connection, at: close.timestamp) { emit(.anomaly(anomaly)) }
-            messageDecoders[close.connection] = nil
             emit(event)
         case .refused, .gap:
             emit(event)

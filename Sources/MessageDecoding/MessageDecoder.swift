@@ -17,6 +17,14 @@ import WebSocketProtocol
 public protocol MessageDecoder {
     /// Reads one message; nil when there is nothing to say about it.
     mutating func annotate(_ message: DecodableMessage) -> MessageAnnotation?
+
+    /// The connection closed: what is still pending (requests never answered, attachments never
+    /// completed), reported once. Decoders without pending state need not implement it.
+    mutating func finish() -> [MessageAnnotation.Problem]
+}
+
+extension MessageDecoder {
+    public mutating func finish() -> [MessageAnnotation.Problem] { [] }
 }
 
 /// What a decoder is shown of a message: the decoded payload and where it came from.
@@ -49,19 +57,85 @@ public struct MessageAnnotation: Sendable, Equatable {
     /// Named values in a stable order.
     public var fields: [Field]
 
+    /// What the decoder could not do with this message (it did not parse, a limit was hit): the
+    /// inspector reports each as an anomaly of the connection, and the message goes out raw.
+    public var problems: [Problem]
+
     public struct Field: Sendable, Equatable {
         public var name: String
+        /// The value's text: a string's characters, a number's digits, or compact JSON text.
         public var value: String
+        /// How JSON output writes `value`.
+        public var kind: Kind
+
+        public enum Kind: Sendable, Equatable {
+            /// A JSON string.
+            case string
+            /// Written as is: a JSON number, `true`/`false`, or a compact JSON value (object,
+            /// array) the decoder built or validated itself.
+            case json
+        }
 
         public init(_ name: String, _ value: String) {
             self.name = name
             self.value = value
+            self.kind = .string
+        }
+
+        /// A field whose value is already JSON text (a number, a boolean, an object or array).
+        public init(json name: String, _ value: String) {
+            self.name = name
+            self.value = value
+            self.kind = .json
+        }
+
+        public init(_ name: String, _ value: some BinaryInteger) {
+            self.init(json: name, String(value))
+        }
+
+        public init(_ name: String, _ value: Bool) {
+            self.init(json: name, value ? "true" : "false")
         }
     }
 
-    public init(protocolName: String, summary: String, fields: [Field] = []) {
+    /// Something a decoder reports about a connection rather than says about a message.
+    public struct Problem: Sendable, Equatable {
+        public enum Kind: String, Sendable, Equatable {
+            /// The message is not valid in the connection's application protocol.
+            case undecodable
+            /// A named decoder limit was reached (pending attachments, outstanding requests, buffer).
+            case limit
+            /// Requests still waiting for their answers when the connection closed.
+            case unanswered
+        }
+
+        public var kind: Kind
+        public var detail: String
+
+        public init(_ kind: Kind, _ detail: String) {
+            self.kind = kind
+            self.detail = detail
+        }
+    }
+
+    public init(protocolName: String, summary: String, fields: [Field] = [], problems: [Problem] = []) {
         self.protocolName = protocolName
         self.summary = summary
         self.fields = fields
+        self.problems = problems
+    }
+
+    /// A message the decoder could not read: no decoded form, only the problem (the message is
+    /// shown raw and the problem becomes an anomaly).
+    public static func undecodable(_ protocolName: String, _ detail: String) -> MessageAnnotation {
+        MessageAnnotation(protocolName: protocolName, summary: "", problems: [Problem(.undecodable, detail)])
+    }
+
+    /// True for an annotation that carries problems only (`undecodable`): nothing to show.
+    public var isProblemOnly: Bool { summary.isEmpty && fields.isEmpty }
+
+    /// The value of the first field with this name.
+    public subscript(field name: String) -> String? {
+        fields.first { $0.name == name }?.value
     }
 }

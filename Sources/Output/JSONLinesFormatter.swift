@@ -167,7 +167,11 @@ public struct JSONLinesFormatter {
             output.append(UInt8(ascii: ","))
             JSONEncoding.appendString(field.name, to: &output)
             output.append(UInt8(ascii: ":"))
-            JSONEncoding.appendString(field.value, to: &output)
+            switch field.kind {
+            case .string: JSONEncoding.appendString(field.value, to: &output)
+            // Compact JSON the decoder built or validated itself (numbers, booleans, args).
+            case .json: JSONEncoding.appendRaw(field.value, to: &output)
+            }
         }
         output.append(UInt8(ascii: "}"))
     }

@@ -18,19 +18,27 @@ public struct MessageFilter {
     /// binary frames both work.
     public var pattern: Regex<AnyRegexOutput>?
 
-    public init(connections: Set<Int>? = nil, direction: WebSocketDirection? = nil, pattern: Regex<AnyRegexOutput>? = nil) {
+    /// Keep only decoded messages whose application-level name matches (`ApplicationNameFilter`):
+    /// a Socket.IO event, an MQTT topic or STOMP destination, a JSON-RPC method or GraphQL operation.
+    public var applicationNames: [ApplicationNameFilter]
+
+    public init(
+        connections: Set<Int>? = nil, direction: WebSocketDirection? = nil, pattern: Regex<AnyRegexOutput>? = nil,
+        applicationNames: [ApplicationNameFilter] = []
+    ) {
         self.connections = connections
         self.direction = direction
         self.pattern = pattern
+        self.applicationNames = applicationNames
     }
 
     /// True when nothing is filtered (the printer can skip the filter).
-    public var isEmpty: Bool { connections == nil && direction == nil && pattern == nil }
+    public var isEmpty: Bool { connections == nil && direction == nil && pattern == nil && applicationNames.isEmpty }
 
     public func accepts(_ event: InspectorEvent) -> Bool {
         switch event {
         case .open(let info): return selects(info.connection)
-        case .refused(let refusal): return selects(refusal.connection) && direction == nil && pattern == nil
+        case .refused(let refusal): return selects(refusal.connection) && direction == nil && pattern == nil && applicationNames.isEmpty
         case .gap(let connection, _, _, _): return selects(connection)
         case .close(let close): return selects(close.connection)
         case .anomaly(let anomaly):
@@ -39,6 +47,9 @@ public struct MessageFilter {
         case .message(let message):
             guard selects(message.connection) else { return false }
             if let direction, message.direction != direction { return false }
+            if !applicationNames.isEmpty {
+                guard let annotation = message.annotation, applicationNames.allSatisfy({ $0.accepts(annotation) }) else { return false }
+            }
             if let pattern { return Self.searchableText(message).contains(pattern) }
             return true
         }

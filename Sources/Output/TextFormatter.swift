@@ -101,6 +101,15 @@ public struct TextFormatter {
             if let reason = message.closeReason, !reason.isEmpty { line += " " + quoted(reason) }
             return line
         }
+        if let annotation = message.annotation {
+            // The decoded form (`socket.io EVENT "chat" ["hi",1] ack=4`) stands for the payload;
+            // its strings are JSON-quoted, and what would act on a terminal is escaped as JSON does.
+            line += " " + TerminalSafeText.json(Self.cut(annotation.protocolName + " " + annotation.summary, maxPreviewCharacters * 2))
+            if let answers = annotation[field: "answers"], let range = answers.range(of: "\"latency_ms\":") {
+                line += " (answer after \(answers[range.upperBound...].prefix { $0.isNumber || $0 == "." || $0 == "-" }) ms)"
+            }
+            return line
+        }
         guard !message.payload.isEmpty else { return line }
         let plain = !message.compressed || message.decompressed
         if plain && message.opcode == .text, let text = String(validating: message.payload, as: UTF8.self) {
@@ -115,6 +124,11 @@ public struct TextFormatter {
     /// `maxPreviewCharacters`.
     private func quoted(_ text: String) -> String {
         TerminalSafeText.quoted(text, maxCharacters: maxPreviewCharacters)
+    }
+
+    static func cut(_ text: String, _ limit: Int) -> String {
+        guard text.count > limit else { return text }
+        return String(text.prefix(limit)) + "…"
     }
 
     private func hexPreview(_ bytes: [UInt8]) -> String {

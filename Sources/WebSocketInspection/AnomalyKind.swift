@@ -1,3 +1,4 @@
+import MessageDecoding
 import TCPReassembly
 import WebSocketProtocol
 
@@ -73,6 +74,15 @@ public struct AnomalyKind: Hashable, Comparable, Sendable, CustomStringConvertib
     public static let tlsRecordLost = AnomalyKind("tls_record_lost")
     public static let http2NotDecoded = AnomalyKind("http2_not_decoded")
 
+    // Application protocols inside WebSocket (the message decoders, seam 2).
+    /// A message that does not parse as the connection's application protocol: shown raw.
+    public static let undecodableAppMessage = AnomalyKind("undecodable_app_message")
+    /// A named limit of an application-protocol decoder was reached (pending attachments,
+    /// outstanding requests, buffered partial packets).
+    public static let appDecoderLimit = AnomalyKind("app_decoder_limit")
+    /// Requests never answered before the connection closed (one summary per connection).
+    public static let unansweredRequests = AnomalyKind("unanswered_requests")
+
     /// Every kind, in the order of the documentation's table.
     public static let all: [AnomalyKind] = [
         .wrongAccept, .missingKey, .missingAccept, .unofferedExtension, .unofferedSubprotocol, .unsupportedVersion,
@@ -86,6 +96,7 @@ public struct AnomalyKind: Hashable, Comparable, Sendable, CustomStringConvertib
         .clockJump,
         .noKey, .tlsUnsupported, .tlsAuthenticationFailed, .tlsRecordTooLarge, .tlsMalformed, .tlsRecordLost,
         .http2NotDecoded,
+        .undecodableAppMessage, .appDecoderLimit, .unansweredRequests,
     ]
 
     /// The kind with this name, nil for a name no kind has.
@@ -96,6 +107,15 @@ public struct AnomalyKind: Hashable, Comparable, Sendable, CustomStringConvertib
 
     /// The kind of a handshake problem found by the protocol core.
     public init(handshake: WebSocketHandshakeProblem.Kind) { self.init(handshake.rawValue) }
+
+    /// The kind of a problem an application-protocol decoder reported.
+    public init(decoder kind: MessageAnnotation.Problem.Kind) {
+        switch kind {
+        case .undecodable: self = .undecodableAppMessage
+        case .limit: self = .appDecoderLimit
+        case .unanswered: self = .unansweredRequests
+        }
+    }
 
     /// The kind of a limit hit by the TCP reassembler.
     public init(tcp: TCPAnomalyKind) { self.init(tcp.rawValue) }

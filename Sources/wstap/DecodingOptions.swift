@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ApplicationProtocols
 import ArgumentParser
 import Inspector
 import PacketCapture
@@ -47,6 +48,13 @@ struct DecodingOptions: ParsableArguments {
     @Option(name: .long, help: KeyLogOption.helpText)
     var keylog: String?
 
+    @Option(
+        name: .long, parsing: .singleValue,
+        help: ArgumentHelp(
+            "Application protocol decoding: auto (by subprotocol, EIO= path, JSON-RPC shape), none, or one of \(ApplicationProtocol.allCases.map(\.rawValue).joined(separator: ", ")) for every connection; CONN=PROTO for one connection (repeatable).",
+            valueName: "PROTO|auto|none|CONN=PROTO"))
+    var decode: [String] = []
+
     @Flag(name: .long, help: "Do not look for WebSocket frames in connections whose handshake was not captured.")
     var noMidstream = false
 
@@ -62,6 +70,32 @@ struct DecodingOptions: ParsableArguments {
         guard maxAnomalyDetailBytes >= 64 else { throw ValidationError("--max-anomaly-detail-bytes must be at least 64") }
         guard maxFragmentLengths >= 0 else { throw ValidationError("--max-fragment-lengths must be zero or more") }
         try KeyLogOption.validate(flag: keylog)
+        _ = try Self.decodeChoice(decode)
+    }
+
+    /// `--decode` values: the mode for all connections (the last plain value wins; auto when none)
+    /// and the per-connection choices.
+    static func decodeChoice(_ values: [String]) throws -> (mode: ApplicationProtocol.DecodeMode, perConnection: [Int: ApplicationProtocol]) {
+        var mode = ApplicationProtocol.DecodeMode.auto
+        var perConnection: [Int: ApplicationProtocol] = [:]
+        let known = ApplicationProtocol.allCases.map(\.rawValue).joined(separator: ", ")
+        for value in values {
+            let parts = value.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 {
+                guard let number = Int(parts[0]), number >= 0 else { throw ValidationError("--decode \(value): CONN must be a connection number") }
+                guard let chosen = ApplicationProtocol(name: parts[1]) else { throw ValidationError("--decode \(value): unknown protocol (known: \(known))") }
+                perConnection[number] = chosen
+            } else if value.lowercased() == "auto" {
+                mode = .auto
+            } else if value.lowercased() == "none" {
+                mode = .none
+            } else if let chosen = ApplicationProtocol(name: value) {
+                mode = .only(chosen)
+            } else {
+                throw ValidationError("--decode \(value): unknown protocol (known: auto, none, \(known))")
+            }
+        }
+        return (mode, perConnection)
     }
 
     var configuration: InspectorConfiguration {
@@ -77,6 +111,9 @@ struct DecodingOptions: ParsableArguments {
         // One connection may not hold more than the whole budget.
         configuration.reassembly.maxBufferedBytesPerConnection = min(configuration.reassembly.maxBufferedBytesPerConnection, maxBufferedBytes)
         configuration.streamLayers = KeyLogOption.streamLayers(flag: keylog)
+        if let choice = try? Self.decodeChoice(decode) {
+            configuration.messageDecoders = ApplicationProtocol.factory(mode: choice.mode, perConnection: choice.perConnection)
+        }
         return configuration
     }
 

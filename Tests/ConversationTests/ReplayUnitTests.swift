@@ -38,6 +38,19 @@ import WebSocketProtocol
         #expect(throws: JSONPathPattern.ParseError.self) { try JSONPathPattern(text) }
     }
 
+    @Test func ignorePathsApplyInsideSocketIOArguments() throws {
+        let comparator = AnswerComparator(ignoring: [try JSONPathPattern("$[1].ts")])
+        let recorded = ReplayMessage(opcode: .text, payload: Array(#"42/chat,3["news",{"ts":1,"n":2}]"#.utf8))
+        let same = ReplayMessage(opcode: .text, payload: Array(#"42/chat,3["news",{"n":2,"ts":99}]"#.utf8))
+        #expect(comparator.compare(recorded, same, index: 0).outcome == .matched)
+        #expect(comparator.outcome(recorded, same) == .matched)
+        let otherArgument = ReplayMessage(opcode: .text, payload: Array(#"42/chat,3["news",{"ts":1,"n":3}]"#.utf8))
+        #expect(comparator.compare(recorded, otherArgument, index: 0).outcome == .differing)
+        let otherAck = ReplayMessage(opcode: .text, payload: Array(#"42/chat,4["news",{"ts":1,"n":2}]"#.utf8))
+        #expect(comparator.outcome(recorded, otherAck) == .differing)
+        #expect(comparator.compare(recorded, otherAck, index: 0).outcome == .differing)
+    }
+
     @Test func nonJSONPayloadsCompareByBytes() {
         let comparator = AnswerComparator()
         let result = comparator.compare(ReplayMessage(opcode: .binary, payload: [1, 2, 3]), ReplayMessage(opcode: .binary, payload: [1, 9, 3]), index: 0)

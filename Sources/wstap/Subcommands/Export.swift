@@ -87,6 +87,10 @@ struct Export: ParsableCommand {
             throw Diagnostics.fail(error.description)
         }
         do {
+            // HAR and session files keep the raw messages only: application decoding would be
+            // wasted work here, whatever --decode says.
+            var options = self.options
+            options.decode = ["none"]
             try CaptureFileReader.inspect(file, options: options) { event in
                 do throws(ExportError) {
                     try export.record(event)

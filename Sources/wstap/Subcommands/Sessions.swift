@@ -17,7 +17,7 @@ struct Sessions: ParsableCommand {
 
             Then look at one connection in full:   wstap read big.pcap --conn 17
 
-            The table shows, per connection: #N (the number read --conn takes), endpoints, path, start time (UTC), duration, messages and bytes each way (after decompression), the average ping→pong round trip, the close code a browser would report (and who closed first), and anomaly counts by kind. --details adds the negotiated subprotocol and extensions, wire bytes and compression, min/avg/max round trips, both close frames, the browser readyState timeline (CONNECTING → OPEN → CLOSING → CLOSED) and where a browser would fire `error`. Upgrades the server refused are listed after the table.
+            The table shows, per connection: #N (the number read --conn takes), endpoints, path, start time (UTC), duration, messages and bytes each way (after decompression), the average ping→pong round trip, the close code a browser would report (and who closed first), and anomaly counts by kind. --details adds the negotiated subprotocol and extensions, wire bytes and compression, min/avg/max round trips, both close frames, the browser readyState timeline (CONNECTING → OPEN → CLOSING → CLOSED) and where a browser would fire `error`, then the application view of decoded connections (messages by type, top events/topics/methods with bytes and answer latency p50/p95/max, unanswered requests). Upgrades the server refused are listed after the table.
 
             Exit status: 0 when the file was read, 1 when it could not be read, 64 for a usage error.
             """
@@ -41,16 +41,26 @@ struct Sessions: ParsableCommand {
         // Totals only: memory grows with the number of connections, not with the traffic.
         let recorder = SessionRecorder(keepsMessages: false)
         let selected = Set(conn)
+        // The application view (decoded messages by type, top names, latencies), per connection.
+        var activities: [Int: ApplicationActivity] = [:]
         try CaptureFileReader.inspect(file, options: options) { event in
             if !selected.isEmpty, let connection = event.connectionNumber, !selected.contains(connection) { return }
             recorder.record(event)
+            switch event {
+            case .message(let message) where message.annotation != nil: activities[message.connection, default: ApplicationActivity()].record(message)
+            case .anomaly(let anomaly):
+                if let connection = anomaly.connection, [.unansweredRequests, .undecodableAppMessage].contains(anomaly.kind) {
+                    activities[connection, default: ApplicationActivity()].record(anomaly)
+                }
+            default: break
+            }
         }
         recorder.finish()
         let writer = OutputStreamWriter()
         switch output.format {
         case .jsonl:
             let formatter = SessionSummaryFormatter()
-            var lines: [(Int, String)] = recorder.connections.map { ($0.info.connection, formatter.json($0)) }
+            var lines: [(Int, String)] = recorder.connections.map { ($0.info.connection, formatter.json($0, application: activities[$0.info.connection])) }
             lines += recorder.refused.map { ($0.connection, formatter.json($0)) }
             for (_, line) in lines.sorted(by: { $0.0 < $1.0 }) {
                 writer.append(line)
@@ -64,6 +74,9 @@ struct Sessions: ParsableCommand {
                 for connection in recorder.connections {
                     writer.append("\n")
                     writer.append(formatter.details(connection))
+                    if let activity = activities[connection.info.connection] {
+                        for line in formatter.applicationDetails(activity) { writer.append(line + "\n") }
+                    }
                 }
             }
         }

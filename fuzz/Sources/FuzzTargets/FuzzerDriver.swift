@@ -24,6 +24,7 @@ let fuzzTests: [String: FuzzTest] = [
     "FuzzPeerHandshake": fuzzPeerHandshake,
     "FuzzKeyLog": fuzzKeyLog,
     "FuzzTLSRecords": fuzzTLSRecords,
+    "FuzzAppDecoders": fuzzAppDecoders,
 ]
 
 /// libFuzzer's entry point for programs that keep their own `main`.
