@@ -27,6 +27,13 @@ public struct ServeConfiguration: Sendable {
     /// …and reads buffered before NIO stops reading from that client (16): about 1 MiB of
     /// undecoded bytes per client however fast it sends, as for replay's server side.
     public static let maxBufferedReads = 16
+    /// Recorded client messages ahead of and behind the next one that a client message which does
+    /// not match it is also compared with (default 8; `--max-match-lookahead`): enough for a client
+    /// that reorders a few messages or skips one, while each client message costs at most
+    /// 2 × 8 + 1 comparisons.
+    public static let defaultMaxMatchLookahead = 8
+    /// The largest `--max-match-lookahead` accepted (1,000): bounds the comparisons per message.
+    public static let maxMatchLookaheadLimit = 1_000
     /// Paths listed in a 404 line and answer body (default 20); the rest are counted.
     public static let maxListedPaths = 20
 

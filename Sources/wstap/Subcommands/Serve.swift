@@ -7,6 +7,8 @@ import Output
 import Sessions
 import WebSocketInspection
 
+extension MessageMatch: ExpressibleByArgument {}
+
 /// `wstap serve SOURCE`: a mock WebSocket server that plays the recorded server side of a
 /// capture, session file or HAR to live clients and reports where each client's messages differ
 /// from the recording. Parsing and wiring only; the server is `Conversation.MockServer`.
@@ -47,6 +49,12 @@ struct Serve: AsyncParsableCommand {
 
     @Option(name: .long, help: "A JSONPath ($.ts, $.items[*].id, $..ts) to leave out of JSON comparisons; repeatable.")
     var ignore: [String] = []
+
+    @Option(name: .long, help: "What counts as the same client message: exact (bytes), json (bytes, or the same JSON outside --ignore paths), opcode (message type only).")
+    var match: MessageMatch = .json
+
+    @Option(name: .long, help: "Recorded client messages ahead of and behind the next one that a differing client message is also compared with (0: by position only).")
+    var maxMatchLookahead = ServeConfiguration.defaultMaxMatchLookahead
 
     @Option(name: .long, help: "Stop after this many clients (default: serve until Ctrl-C).")
     var maxClients: Int?
@@ -96,6 +104,10 @@ struct Serve: AsyncParsableCommand {
         }
         if let maxClients, maxClients < 1 { throw ValidationError("--max-clients must be at least 1") }
         guard maxConcurrentClients >= 1 else { throw ValidationError("--max-concurrent-clients must be at least 1") }
+        guard (0...ServeConfiguration.maxMatchLookaheadLimit).contains(maxMatchLookahead) else {
+            throw ValidationError("--max-match-lookahead must be between 0 and \(ServeConfiguration.maxMatchLookaheadLimit), not \(maxMatchLookahead)")
+        }
+        if !ignore.isEmpty, match != .json { throw ValidationError("--ignore applies to --match json only") }
         guard maxMessageBytes > 0 else { throw ValidationError("--max-message-bytes must be positive") }
         guard maxRecordingBytes > 0 else { throw ValidationError("--max-recording-bytes must be positive") }
         _ = try listenAddress()
@@ -127,9 +139,11 @@ struct Serve: AsyncParsableCommand {
         let selected = try RecordingSource.connections(
             of: source, reader: reader, connections: connections, maxRecordingBytes: maxRecordingBytes, purpose: "serve")
 
-        let playback = ConversationPlayback(
+        var playback = ConversationPlayback(
             pacing: pace, speed: speed, maxRecordedGap: maxRecordedGap, answerTimeout: answerTimeout, closeTimeout: closeTimeout,
             maxMessageBytes: maxMessageBytes, ignore: patterns)
+        playback.match = match
+        playback.maxMatchLookahead = maxMatchLookahead
         let configuration = ServeConfiguration(
             host: host, port: port, playback: playback, maxClients: maxClients, handshakeTimeout: handshakeTimeout,
             maxWriteStallSeconds: maxWriteStall, maxConcurrentClients: maxConcurrentClients)
