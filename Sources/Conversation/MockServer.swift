@@ -5,7 +5,8 @@ import Sessions
 
 /// `wstap serve`'s listener: accepts clients on one address and plays each the server side of the
 /// recorded connection its request matches (`ServedClient`), many at once, each in its own task
-/// with its own conversation state, until `maxClients` have been served or `ServeControl.stop()`.
+/// with its own conversation state, until `maxClients` have been served, every recorded connection
+/// was played (without `loop`) or `ServeControl.stop()`.
 public struct MockServer: Sendable {
     public let configuration: ServeConfiguration
     public let connections: [SessionConnection]
@@ -59,7 +60,7 @@ public struct MockServer: Sendable {
         let port = server.channel.localAddress?.port ?? configuration.port
         await control.attach(server: server.channel)
         onEvent(.listening(url: "ws://\(Self.hostPort(configuration.host, port))"))
-        let matcher = RecordedConnectionMatcher(connections: connections)
+        let matcher = RecordedConnectionMatcher(connections: connections, loop: configuration.loop)
         var outcome = Outcome()
         let limit = max(configuration.maxConcurrentClients, 1)
         do {
@@ -86,6 +87,9 @@ public struct MockServer: Sendable {
                         tasks.addTask {
                             let result = await ServedClient(channel: client, configuration: configuration, matcher: matcher).run()
                             await control.release(client.channel)
+                            // Without --loop, serving ends once every recorded connection was played:
+                            // no new clients; those still being served finish.
+                            if await matcher.allPlayed { await control.stopAccepting() }
                             switch result {
                             case .played(let report): onEvent(.served(report))
                             case .refused(let client, let status, let reason): onEvent(.refused(client: client, status: status, reason: reason))
@@ -132,6 +136,11 @@ public actor ServeControl {
 
     func release(_ channel: any Channel) {
         clients[ObjectIdentifier(channel)] = nil
+    }
+
+    /// Closes the listening socket only: clients being served go on to their end.
+    func stopAccepting() {
+        server?.close(promise: nil)
     }
 
     public func stop() {

@@ -9,8 +9,11 @@ public struct ServeConfiguration: Sendable {
     public var port: Int
     /// Pacing, speed, answer and close timeouts, message limit and ignored JSON paths: shared with replay.
     public var playback: ConversationPlayback
-    /// Stop after this many clients have been served (nil: until SIGINT).
+    /// Stop after this many clients have been served (nil: no such limit).
     public var maxClients: Int?
+    /// Play recorded connections again to further clients, until `maxClients` or SIGINT (`--loop`).
+    /// Off (the default), each recorded connection is played once and serving ends when all were.
+    public var loop: Bool
     /// Seconds a client has, from connecting, to send a complete upgrade request (default 5 s): a
     /// client that connects and says nothing would otherwise hold its slot forever.
     public var handshakeTimeout: Double
@@ -39,8 +42,9 @@ public struct ServeConfiguration: Sendable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 0, playback: ConversationPlayback = ConversationPlayback(), maxClients: Int? = nil,
-        handshakeTimeout: Double = 5, maxWriteStallSeconds: Double = 10, maxConcurrentClients: Int = 64
+        handshakeTimeout: Double = 5, maxWriteStallSeconds: Double = 10, maxConcurrentClients: Int = 64, loop: Bool = false
     ) {
+        self.loop = loop
         self.host = host
         self.port = port
         self.playback = playback

@@ -15,7 +15,8 @@ import Testing
         init(_ capture: String, _ extra: [String] = []) throws {
             try TestPeers.require()
             let process = try BackgroundProcess(
-                executable: try WSTapRunner.binary(), arguments: ["serve", WSTapRunner.capturesFolder.appendingPathComponent(capture).path] + extra)
+                executable: try WSTapRunner.binary(),
+                arguments: ["serve", capture.hasPrefix("/") ? capture : WSTapRunner.capturesFolder.appendingPathComponent(capture).path] + extra)
             self.process = process
             let started = process.wait(timeout: 30) { process.stderr.contains("serving ") || !process.isRunning }
             let line = process.stderr.split(separator: "\n").first { $0.contains("serving ") }.map(String.init) ?? ""
@@ -183,7 +184,7 @@ import Testing
     }
 
     @Test func twoConcurrentClientsEachGetTheRecording() throws {
-        let server = try Server("replay-echo.pcap", ["--max-clients", "2"])
+        let server = try Server("replay-echo.pcap", ["--max-clients", "2", "--loop"])
         let url = server.url + (server.paths.first ?? "/")
         nonisolated(unsafe) var runs: [ClientRun?] = [nil, nil]
         DispatchQueue.concurrentPerform(iterations: 2) { index in

@@ -18,7 +18,9 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             SOURCE is a pcap/pcapng capture, a session file or a HAR file. Each client is matched to
             a recorded connection by request path and query (then subprotocol), in turn when several
-            match; a path that matches nothing is refused with 404 and the recorded paths.
+            match; a path that matches nothing is refused with 404 and the recorded paths. Each
+            recorded connection is played once and serving then ends; --loop plays them again
+            until --max-clients or Ctrl-C.
             Listens on 127.0.0.1 (another address only with --listen); port 0 picks a free port and
             the URL is printed on standard error.
 
@@ -26,8 +28,9 @@ struct Serve: AsyncParsableCommand {
               wstap serve bug.pcap --listen 127.0.0.1:8080
               wstap serve session.json --max-clients 1 --ignore '$.ts' --format jsonl
 
-            Exit status: 0 when every client matched its recording, 1 when any diverged (or was
-            refused or cut off), 2 when serving could not start (unreadable source, address in use),
+            Serving ends when every recorded connection was played (without --loop), after
+            --max-clients clients, or on Ctrl-C/SIGTERM. Exit status: 0 when every client matched
+            its recording, 1 when any diverged (or was refused or cut off), 2 when serving could not start (unreadable source, address in use),
             64 for a usage error.
             """
     )
@@ -56,8 +59,11 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Recorded client messages ahead of and behind the next one that a differing client message is also compared with (0: by position only).")
     var maxMatchLookahead = ServeConfiguration.defaultMaxMatchLookahead
 
-    @Option(name: .long, help: "Stop after this many clients (default: serve until Ctrl-C).")
+    @Option(name: .long, help: "Stop after this many clients (refused ones count).")
     var maxClients: Int?
+
+    @Flag(name: .long, help: "Play recorded connections again to further clients, until --max-clients or Ctrl-C (default: each once, then stop).")
+    var loop = false
 
     @Option(name: .long, help: "Output format: text or jsonl (one JSON object per comparison).")
     var format: ReplayReportFormatter.Format = .text
@@ -146,7 +152,7 @@ struct Serve: AsyncParsableCommand {
         playback.maxMatchLookahead = maxMatchLookahead
         let configuration = ServeConfiguration(
             host: host, port: port, playback: playback, maxClients: maxClients, handshakeTimeout: handshakeTimeout,
-            maxWriteStallSeconds: maxWriteStall, maxConcurrentClients: maxConcurrentClients)
+            maxWriteStallSeconds: maxWriteStall, maxConcurrentClients: maxConcurrentClients, loop: loop)
         let server = MockServer(configuration: configuration, connections: selected)
         let control = ServeControl()
         let signals = [SIGINT, SIGTERM].map { number in
@@ -159,7 +165,7 @@ struct Serve: AsyncParsableCommand {
         defer { signals.forEach { $0.cancel() } }
         let formatter = ReplayReportFormatter(format: format)
         let printer = ServePrinter()
-        let paths = RecordedConnectionMatcher(connections: selected).recordedPaths
+        let paths = RecordedConnectionMatcher(connections: selected, loop: loop).recordedPaths
         let outcome: MockServer.Outcome
         do {
             outcome = try await server.run(control: control) { event in
