@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Sessions
 
 /// `wstap serve`'s listener: accepts clients on one address and plays each the server side of the
@@ -41,6 +42,7 @@ public struct MockServer: Sendable {
         let asyncConfiguration = NIOAsyncChannel<ByteBuffer, ByteBuffer>.Configuration(
             backPressureStrategy: .init(lowWatermark: ServeConfiguration.maxBufferedReads / 4, highWatermark: ServeConfiguration.maxBufferedReads))
         let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+        let tlsContext = try configuration.tls?.makeContext()
         do {
             server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(ChannelOptions.backlog, value: 256)
@@ -51,7 +53,10 @@ public struct MockServer: Sendable {
                     value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: ServeConfiguration.maxReadBytes))
                 .bind(host: configuration.host, port: configuration.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel, configuration: asyncConfiguration)
+                        if let tlsContext {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext))
+                        }
+                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel, configuration: asyncConfiguration)
                     }
                 }
         } catch {
@@ -59,7 +64,7 @@ public struct MockServer: Sendable {
         }
         let port = server.channel.localAddress?.port ?? configuration.port
         await control.attach(server: server.channel)
-        onEvent(.listening(url: "ws://\(Self.hostPort(configuration.host, port))"))
+        onEvent(.listening(url: "\(tlsContext == nil ? "ws" : "wss")://\(Self.hostPort(configuration.host, port))"))
         let matcher = RecordedConnectionMatcher(connections: connections, loop: configuration.loop)
         var outcome = Outcome()
         let limit = max(configuration.maxConcurrentClients, 1)

@@ -14,6 +14,8 @@ public struct ServeConfiguration: Sendable {
     /// Play recorded connections again to further clients, until `maxClients` or SIGINT (`--loop`).
     /// Off (the default), each recorded connection is played once and serving ends when all were.
     public var loop: Bool
+    /// Serve `wss://` with this certificate and key (`--tls-cert`, `--tls-key`); nil: `ws://`.
+    public var tls: ServeTLS?
     /// Seconds a client has, from connecting, to send a complete upgrade request (default 5 s): a
     /// client that connects and says nothing would otherwise hold its slot forever.
     public var handshakeTimeout: Double
@@ -42,9 +44,11 @@ public struct ServeConfiguration: Sendable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 0, playback: ConversationPlayback = ConversationPlayback(), maxClients: Int? = nil,
-        handshakeTimeout: Double = 5, maxWriteStallSeconds: Double = 10, maxConcurrentClients: Int = 64, loop: Bool = false
+        handshakeTimeout: Double = 5, maxWriteStallSeconds: Double = 10, maxConcurrentClients: Int = 64, loop: Bool = false,
+        tls: ServeTLS? = nil
     ) {
         self.loop = loop
+        self.tls = tls
         self.host = host
         self.port = port
         self.playback = playback

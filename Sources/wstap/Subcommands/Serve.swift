@@ -30,8 +30,9 @@ struct Serve: AsyncParsableCommand {
 
             Serving ends when every recorded connection was played (without --loop), after
             --max-clients clients, or on Ctrl-C/SIGTERM. Exit status: 0 when every client matched
-            its recording, 1 when any diverged (or was refused or cut off), 2 when serving could not start (unreadable source, address in use),
-            64 for a usage error.
+            its recording, 1 when any diverged (or was refused or cut off), 2 when serving could
+            not start (unreadable source, address in use, bad --tls-cert/--tls-key), 64 for a
+            usage error.
             """
     )
 
@@ -64,6 +65,12 @@ struct Serve: AsyncParsableCommand {
 
     @Flag(name: .long, help: "Play recorded connections again to further clients, until --max-clients or Ctrl-C (default: each once, then stop).")
     var loop = false
+
+    @Option(name: .long, help: "Serve wss:// with this PEM certificate (chain); needs --tls-key.")
+    var tlsCert: String?
+
+    @Option(name: .long, help: "The PEM private key (unencrypted) of --tls-cert.")
+    var tlsKey: String?
 
     @Option(name: .long, help: "Output format: text or jsonl (one JSON object per comparison).")
     var format: ReplayReportFormatter.Format = .text
@@ -113,6 +120,7 @@ struct Serve: AsyncParsableCommand {
         guard (0...ServeConfiguration.maxMatchLookaheadLimit).contains(maxMatchLookahead) else {
             throw ValidationError("--max-match-lookahead must be between 0 and \(ServeConfiguration.maxMatchLookaheadLimit), not \(maxMatchLookahead)")
         }
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
         if !ignore.isEmpty, match != .json { throw ValidationError("--ignore applies to --match json only") }
         guard maxMessageBytes > 0 else { throw ValidationError("--max-message-bytes must be positive") }
         guard maxRecordingBytes > 0 else { throw ValidationError("--max-recording-bytes must be positive") }
@@ -152,7 +160,8 @@ struct Serve: AsyncParsableCommand {
         playback.maxMatchLookahead = maxMatchLookahead
         let configuration = ServeConfiguration(
             host: host, port: port, playback: playback, maxClients: maxClients, handshakeTimeout: handshakeTimeout,
-            maxWriteStallSeconds: maxWriteStall, maxConcurrentClients: maxConcurrentClients, loop: loop)
+            maxWriteStallSeconds: maxWriteStall, maxConcurrentClients: maxConcurrentClients, loop: loop,
+            tls: tlsCert.flatMap { certificate in tlsKey.map { ServeTLS(certificatePath: certificate, privateKeyPath: $0) } })
         let server = MockServer(configuration: configuration, connections: selected)
         let control = ServeControl()
         let signals = [SIGINT, SIGTERM].map { number in
