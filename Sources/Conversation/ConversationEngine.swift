@@ -83,7 +83,7 @@ public struct ConversationEngine: Sendable {
     /// Sends the script and waits for the answers (see the type's contract). Throws what `write` throws.
     func play(
         compression: PerMessageDeflateParameters?, inbox: ConversationInbox, report: inout ConnectionReport,
-        write: (ByteBuffer) async throws -> Void
+        transcript: ConversationTranscript? = nil, write: (ByteBuffer) async throws -> Void
     ) async throws {
         let role = script.role
         let steps = script.steps
@@ -131,9 +131,11 @@ public struct ConversationEngine: Sendable {
                 report.notes.append("the \(role.peerName) closed the connection before \(role.name) message \(index); \(steps.count - index) not sent")
                 break
             }
-            for frame in try encoder.frames(for: step.message) {
+            let frames = try encoder.frames(for: step.message)
+            for frame in frames {
                 FrameEncoder.encode(frame, masked: encoder.masksFrames, into: &batch)
             }
+            transcript?.record(sent: step.message, from: role, frames: frames)
             batched += 1
             if !isAsap || batched >= Self.maxBatchMessages || batch.readableBytes >= Self.maxBatchBytes {
                 try await write(batch)

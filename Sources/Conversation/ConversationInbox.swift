@@ -42,6 +42,9 @@ actor ConversationInbox {
     private(set) var readError: String?
     private(set) var receivedClose = false
 
+    /// Where `serve --record` keeps what the peer sent (nil: not recording).
+    private var transcript: ConversationTranscript?
+
     private var waiters: [Int: (condition: @Sendable (Snapshot) -> Bool, continuation: CheckedContinuation<Bool, Never>)] = [:]
     private var nextWaiter = 0
 
@@ -82,6 +85,10 @@ actor ConversationInbox {
         tally = AnswerTally(expected: script.expected, comparator: comparator, maxMatchLookahead: maxMatchLookahead)
         handshake = .upgraded(upgraded)
         decoder = WebSocketStreamDecoder(connection: 0, direction: role.expectedDirection, configuration: configuration, compression: upgraded.compression)
+    }
+
+    func record(into transcript: ConversationTranscript) {
+        self.transcript = transcript
     }
 
     var snapshot: Snapshot {
@@ -177,6 +184,7 @@ actor ConversationInbox {
         switch event {
         case .message(let message):
             if message.opcode == .close { receivedClose = true }
+            transcript?.record(received: message)
             tally.record(ReplayMessage(received: message))
         case .anomaly(let anomaly):
             if firstAnomalyByKind[anomaly.kind] == nil { firstAnomalyByKind[anomaly.kind] = anomaly.detail }

@@ -11,6 +11,8 @@ import Sessions
 public struct MockServer: Sendable {
     public let configuration: ServeConfiguration
     public let connections: [SessionConnection]
+    /// `--record`: the live conversations are kept here (nil: not recorded).
+    public let recording: ServeRecording?
 
     /// What happens while serving, in the order it happens (reports as each client finishes).
     public enum Event: Sendable {
@@ -32,13 +34,15 @@ public struct MockServer: Sendable {
         public var allMatched: Bool { refused == 0 && reports.allSatisfy(\.allMatched) }
     }
 
-    public init(configuration: ServeConfiguration, connections: [SessionConnection]) {
+    public init(configuration: ServeConfiguration, connections: [SessionConnection], recording: ServeRecording? = nil) {
         self.configuration = configuration
         self.connections = connections
+        self.recording = recording
     }
 
     public func run(control: ServeControl, onEvent: @escaping @Sendable (Event) -> Void) async throws(StartFailure) -> Outcome {
         let configuration = self.configuration
+        let recording = self.recording
         let asyncConfiguration = NIOAsyncChannel<ByteBuffer, ByteBuffer>.Configuration(
             backPressureStrategy: .init(lowWatermark: ServeConfiguration.maxBufferedReads / 4, highWatermark: ServeConfiguration.maxBufferedReads))
         let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
@@ -90,7 +94,7 @@ public struct MockServer: Sendable {
                             break
                         }
                         tasks.addTask {
-                            let result = await ServedClient(channel: client, configuration: configuration, matcher: matcher).run()
+                            let result = await ServedClient(channel: client, configuration: configuration, matcher: matcher, recording: recording).run()
                             await control.release(client.channel)
                             // Without --loop, serving ends once every recorded connection was played:
                             // no new clients; those still being served finish.

@@ -72,6 +72,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "The PEM private key (unencrypted) of --tls-cert.")
     var tlsKey: String?
 
+    @Option(name: .long, help: "Write the live conversations (what each client sent, what was sent to it) to this session file when serving ends.")
+    var record: String?
+
+    @Option(name: .long, help: "Most payload bytes --record keeps over all clients; later messages are counted, not written.")
+    var maxRecordBytes = ServeRecording.defaultMaxRecordBytes
+
     @Option(name: .long, help: "Output format: text or jsonl (one JSON object per comparison).")
     var format: ReplayReportFormatter.Format = .text
 
@@ -123,6 +129,7 @@ struct Serve: AsyncParsableCommand {
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
         if !ignore.isEmpty, match != .json { throw ValidationError("--ignore applies to --match json only") }
         guard maxMessageBytes > 0 else { throw ValidationError("--max-message-bytes must be positive") }
+        guard maxRecordBytes > 0 else { throw ValidationError("--max-record-bytes must be positive") }
         guard maxRecordingBytes > 0 else { throw ValidationError("--max-recording-bytes must be positive") }
         _ = try listenAddress()
     }
@@ -162,7 +169,14 @@ struct Serve: AsyncParsableCommand {
             host: host, port: port, playback: playback, maxClients: maxClients, handshakeTimeout: handshakeTimeout,
             maxWriteStallSeconds: maxWriteStall, maxConcurrentClients: maxConcurrentClients, loop: loop,
             tls: tlsCert.flatMap { certificate in tlsKey.map { ServeTLS(certificatePath: certificate, privateKeyPath: $0) } })
-        let server = MockServer(configuration: configuration, connections: selected)
+        // --record's file is created now, so a path that cannot be written stops serving before
+        // any client is served rather than losing their conversations at the end.
+        if let record, !FileManager.default.createFile(atPath: record, contents: nil) {
+            Diagnostics.error("--record \(record): cannot create the file")
+            throw ExitCode(2)
+        }
+        let recording = record.map { _ in ServeRecording(maxRecordBytes: maxRecordBytes) }
+        let server = MockServer(configuration: configuration, connections: selected, recording: recording)
         let control = ServeControl()
         let signals = [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
@@ -194,6 +208,17 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(2)
         }
         printer.print(formatter.servedSummary(outcome.reports, refused: outcome.refused))
+        if let record, let recording {
+            let file = recording.sessionFile
+            do {
+                try file.encoded().write(to: URL(fileURLWithPath: record), options: .atomic)
+            } catch {
+                Diagnostics.error("--record \(record): \(error.localizedDescription)")
+                throw ExitCode(2)
+            }
+            Diagnostics.note("recorded \(file.connections.count) client conversation(s) to \(record)")
+            if let note = recording.note { Diagnostics.warning(note) }
+        }
         if !outcome.allMatched { throw ExitCode(1) }
     }
 }
