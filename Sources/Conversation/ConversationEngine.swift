@@ -3,7 +3,7 @@ import NIOCore
 import WebSocketProtocol
 
 /// How the engine paces, waits and compares, whatever the role: the part of `ReplayConfiguration`
-/// a future `ServeConfiguration` shares.
+/// `ServeConfiguration` shares.
 public struct ConversationPlayback: Sendable {
     public var pacing: ReplayPacing
     /// Divides recorded gaps (`ReplayConfiguration.speedRange`).
