@@ -69,6 +69,7 @@ let package = Package(
                 "PacketDecoding", "WebSocketProtocol", "WebSocketInspection", "Sessions", "Output",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),

@@ -9,12 +9,28 @@ public enum AnswerOutcome: String, Sendable, CaseIterable {
     case missing
     /// Sent by the server now, beyond what the recording holds.
     case extra
+    /// Matches a recorded message, but not the next one in recorded order: the peer reordered or
+    /// skipped messages (found within `maxMatchLookahead`, see `AnswerTally`). A divergence.
+    case outOfOrder = "out_of_order"
+}
+
+/// What "the same message" means when a live message is compared with a recorded one (`--match`).
+public enum MessageMatch: String, Sendable, CaseIterable {
+    /// Same opcode and the same bytes.
+    case exact
+    /// Same opcode, and the same bytes or, when both are JSON, the same structure outside the
+    /// `--ignore` paths (the default, and what replay always does).
+    case json
+    /// Same opcode (text, binary, ping, close …) whatever the payload: for clients whose messages
+    /// carry ids or times throughout and only the sequence of message kinds matters.
+    case opcode
 }
 
 /// The comparison of one server answer: its position among the server's messages, both sides as
 /// far as they exist, and what differs in a readable form.
 public struct AnswerComparison: Sendable {
-    /// 0-based position among the server's messages on this connection.
+    /// 0-based position among the recorded messages of the peer on this connection (for an extra
+    /// message, one past the recording and counting on).
     public var index: Int
     public var outcome: AnswerOutcome
     public var expectedOpcode: WebSocketOpcode?
@@ -29,19 +45,24 @@ public struct AnswerComparison: Sendable {
     /// Short previews of both payloads, for the report.
     public var expectedPreview: String?
     public var actualPreview: String?
+    /// 0-based position of the live message among those the peer sent, when it is not `index`
+    /// (an out-of-order match).
+    public var receivedIndex: Int? = nil
 }
 
 /// Compares server answers with the recording: exact bytes by default, structurally when both are
-/// JSON so that `--ignore` can skip fields that legitimately change.
+/// JSON so that `--ignore` can skip fields that legitimately change; `mode` narrows or widens that.
 public struct AnswerComparator: Sendable {
     public var ignoring: [JSONPathPattern]
+    public var mode: MessageMatch
     /// Differences kept per answer (default 20): enough to read, bounded for a wholly changed document.
     public var maxDifferencesPerAnswer: Int
     /// Characters shown of a payload in previews (default 80).
     public var maxPreviewCharacters: Int
 
-    public init(ignoring: [JSONPathPattern] = [], maxDifferencesPerAnswer: Int = 20, maxPreviewCharacters: Int = 80) {
+    public init(ignoring: [JSONPathPattern] = [], mode: MessageMatch = .json, maxDifferencesPerAnswer: Int = 20, maxPreviewCharacters: Int = 80) {
         self.ignoring = ignoring
+        self.mode = mode
         self.maxDifferencesPerAnswer = maxDifferencesPerAnswer
         self.maxPreviewCharacters = maxPreviewCharacters
     }
@@ -62,8 +83,9 @@ public struct AnswerComparator: Sendable {
     public func outcome(_ expected: ReplayMessage?, _ actual: ReplayMessage?) -> AnswerOutcome {
         guard let expected, let actual else { return expected == nil ? .extra : .missing }
         if expected.opcode != actual.opcode { return .differing }
-        if expected.payload == actual.payload { return .matched }
-        if expected.opcode == .text || expected.opcode == .binary,
+        if mode == .opcode || expected.payload == actual.payload { return .matched }
+        // JSON, or a Socket.IO packet with JSON data (then its header must match exactly).
+        if mode == .json, expected.opcode == .text || expected.opcode == .binary,
             let left = PrefixedJSON(expected.payload), let right = PrefixedJSON(actual.payload) {
             guard left.header.elementsEqual(right.header) else { return .differing }
             return JSONDiff.differences(left.value, right.value, ignoring: ignoring, maxDifferences: 1).isEmpty ? .matched : .differing
@@ -82,11 +104,12 @@ public struct AnswerComparator: Sendable {
         }
         if expected.opcode != actual.opcode {
             result.outcome = .differing
-            result.detail = "opcode \(expected.opcode) was recorded, the server sent \(actual.opcode)"
+            result.detail = "opcode \(expected.opcode) was recorded, now \(actual.opcode)"
             return result
         }
+        if mode == .opcode { return result }
         // JSON, or a Socket.IO packet with JSON data (then its header must match exactly).
-        if expected.opcode == .text || expected.opcode == .binary,
+        if mode == .json, expected.opcode == .text || expected.opcode == .binary,
             let left = PrefixedJSON(expected.payload), let right = PrefixedJSON(actual.payload), left.header.elementsEqual(right.header) {
             result.comparedAsJSON = true
             result.jsonDifferences = JSONDiff.differences(left.value, right.value, ignoring: ignoring, maxDifferences: maxDifferencesPerAnswer)

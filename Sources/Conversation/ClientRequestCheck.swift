@@ -50,8 +50,9 @@ public enum ClientRequestCheck {
     }
 
     /// The 101 for `head` played as `connection`: the recorded subprotocol when the client asked
-    /// for it (a client must fail a connection whose server picks one it did not offer), and
-    /// permessage-deflate when the recording used it and the client offers it.
+    /// for it (a client must fail a connection whose server picks one it did not offer),
+    /// permessage-deflate when the recording used it and the client offers it, and the recorded
+    /// response's other headers (`Set-Cookie` …) as `RecordedResponseHeaders` allows.
     public static func accept(_ head: HTTPRequestHead, key: String, as connection: SessionConnection) -> (bytes: [UInt8], upgrade: NegotiatedUpgrade, notes: [String]) {
         var notes: [String] = []
         var lines = ["HTTP/1.1 101 Switching Protocols", "Upgrade: websocket", "Connection: Upgrade",
@@ -75,6 +76,9 @@ public enum ClientRequestCheck {
                 lines.append("Sec-WebSocket-Extensions: \(text)")
             }
         }
+        let recorded = RecordedResponseHeaders.lines(for: connection)
+        lines += recorded.lines
+        notes += recorded.notes
         let bytes = Array((lines.joined(separator: "\r\n") + "\r\n\r\n").utf8)
         let upgrade = NegotiatedUpgrade(statusLine: lines[0], subprotocol: subprotocol, extensions: extensions, compression: compression)
         return (bytes, upgrade, notes)

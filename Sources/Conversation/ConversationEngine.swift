@@ -3,7 +3,7 @@ import NIOCore
 import WebSocketProtocol
 
 /// How the engine paces, waits and compares, whatever the role: the part of `ReplayConfiguration`
-/// a future `ServeConfiguration` shares.
+/// `ServeConfiguration` shares.
 public struct ConversationPlayback: Sendable {
     public var pacing: ReplayPacing
     /// Divides recorded gaps (`ReplayConfiguration.speedRange`).
@@ -17,6 +17,12 @@ public struct ConversationPlayback: Sendable {
     /// Largest message taken from the recording or accepted from the peer, after decompression.
     public var maxMessageBytes: Int
     public var ignore: [JSONPathPattern]
+    /// What counts as the same message (`--match`; default json: exact bytes or the same JSON).
+    public var match: MessageMatch = .json
+    /// How far ahead of (and behind) the next recorded peer message a differing live one is looked
+    /// for (`AnswerTally`; `--max-match-lookahead`). 0, replay's default, compares by position;
+    /// serve's default is `ServeConfiguration.defaultMaxMatchLookahead`.
+    public var maxMatchLookahead = 0
     /// With reactive pacing, send the messages recorded before the peer's first message at their
     /// recorded offsets from the upgrade (scaled by `speed`) instead of at once: a server's opening
     /// pushes (a greeting, a snapshot) keep their timing. `serve` sets it; replay's first client
@@ -63,21 +69,21 @@ public struct ConversationEngine: Sendable {
     /// A new inbox for this script whose handshake the role's `handshake` check settles.
     func makeInbox(handshake: any ConversationHandshake) -> ConversationInbox {
         ConversationInbox(
-            role: script.role, script: script, comparator: AnswerComparator(ignoring: playback.ignore),
-            maxMessageBytes: playback.maxMessageBytes, handshake: handshake)
+            role: script.role, script: script, comparator: AnswerComparator(ignoring: playback.ignore, mode: playback.match),
+            maxMessageBytes: playback.maxMessageBytes, maxMatchLookahead: playback.maxMatchLookahead, handshake: handshake)
     }
 
     /// A new inbox for this script on a connection the transport already upgraded.
     func makeInbox(upgraded: NegotiatedUpgrade) -> ConversationInbox {
         ConversationInbox(
-            role: script.role, script: script, comparator: AnswerComparator(ignoring: playback.ignore),
-            maxMessageBytes: playback.maxMessageBytes, upgraded: upgraded)
+            role: script.role, script: script, comparator: AnswerComparator(ignoring: playback.ignore, mode: playback.match),
+            maxMessageBytes: playback.maxMessageBytes, maxMatchLookahead: playback.maxMatchLookahead, upgraded: upgraded)
     }
 
     /// Sends the script and waits for the answers (see the type's contract). Throws what `write` throws.
     func play(
         compression: PerMessageDeflateParameters?, inbox: ConversationInbox, report: inout ConnectionReport,
-        write: (ByteBuffer) async throws -> Void
+        transcript: ConversationTranscript? = nil, write: (ByteBuffer) async throws -> Void
     ) async throws {
         let role = script.role
         let steps = script.steps
@@ -112,7 +118,8 @@ public struct ConversationEngine: Sendable {
                     let offset = schedule.offset(forRecorded: step.message.time)
                     try await ConversationClock.sleep(seconds: offset - Date().timeIntervalSince(start))
                 }
-                let arrived = await inbox.wait(timeout: playback.answerTimeout) { $0.messageCount >= needed }
+                // The peer reached the recorded message this one followed (or went past it).
+                let arrived = await inbox.wait(timeout: playback.answerTimeout) { $0.position >= needed }
                 if !arrived, !(await inbox.ended) {
                     report.notes.append("\(role.name) message \(index): waited \(playback.answerTimeout) s (--answer-timeout) for \(role.peerName) message \(needed) and sent anyway")
                 }
@@ -124,9 +131,11 @@ public struct ConversationEngine: Sendable {
                 report.notes.append("the \(role.peerName) closed the connection before \(role.name) message \(index); \(steps.count - index) not sent")
                 break
             }
-            for frame in try encoder.frames(for: step.message) {
+            let frames = try encoder.frames(for: step.message)
+            for frame in frames {
                 FrameEncoder.encode(frame, masked: encoder.masksFrames, into: &batch)
             }
+            transcript?.record(sent: step.message, from: role, frames: frames)
             batched += 1
             if !isAsap || batched >= Self.maxBatchMessages || batch.readableBytes >= Self.maxBatchBytes {
                 try await write(batch)
@@ -141,7 +150,7 @@ public struct ConversationEngine: Sendable {
         }
         // Collect the remaining answers, then give the peer a moment to close or send more.
         let expectedCount = script.expected.count
-        let answered = await inbox.wait(timeout: playback.answerTimeout) { $0.messageCount >= expectedCount }
+        let answered = await inbox.wait(timeout: playback.answerTimeout) { $0.paired >= expectedCount }
         if !answered, !(await inbox.ended) {
             report.notes.append("waited \(playback.answerTimeout) s (--answer-timeout) for the last answers")
         }

@@ -42,43 +42,59 @@ actor ConversationInbox {
     private(set) var readError: String?
     private(set) var receivedClose = false
 
+    /// Where `serve --record` keeps what the peer sent (nil: not recording).
+    private var transcript: ConversationTranscript?
+
     private var waiters: [Int: (condition: @Sendable (Snapshot) -> Bool, continuation: CheckedContinuation<Bool, Never>)] = [:]
     private var nextWaiter = 0
 
     struct Snapshot: Sendable {
         var handshakeDone: Bool
-        /// Messages the peer has sent so far.
-        var messageCount: Int
+        /// The recorded position the peer's messages have reached (`AnswerTally.position`): with
+        /// messages in recorded order, how many it has sent.
+        var position: Int
+        /// Recorded peer messages paired with a live one so far.
+        var paired: Int
         var ended: Bool
         var receivedClose: Bool
     }
 
     /// An inbox that first checks the peer's handshake with `handshake`.
-    init(role: ConversationRole, script: ConversationScript, comparator: AnswerComparator, maxMessageBytes: Int, handshake: any ConversationHandshake) {
+    init(
+        role: ConversationRole, script: ConversationScript, comparator: AnswerComparator, maxMessageBytes: Int, maxMatchLookahead: Int = 0,
+        handshake: any ConversationHandshake
+    ) {
         self.role = role
         handshakeCheck = handshake
         var configuration = InspectionConfiguration()
         configuration.maxMessageBytes = maxMessageBytes
         self.configuration = configuration
-        tally = AnswerTally(expected: script.expected, comparator: comparator)
+        tally = AnswerTally(expected: script.expected, comparator: comparator, maxMatchLookahead: maxMatchLookahead)
     }
 
     /// An inbox for a connection whose upgrade the transport already completed: every byte is a frame.
-    init(role: ConversationRole, script: ConversationScript, comparator: AnswerComparator, maxMessageBytes: Int, upgraded: NegotiatedUpgrade) {
+    init(
+        role: ConversationRole, script: ConversationScript, comparator: AnswerComparator, maxMessageBytes: Int, maxMatchLookahead: Int = 0,
+        upgraded: NegotiatedUpgrade
+    ) {
         self.role = role
         handshakeCheck = nil
         var configuration = InspectionConfiguration()
         configuration.maxMessageBytes = maxMessageBytes
         self.configuration = configuration
-        tally = AnswerTally(expected: script.expected, comparator: comparator)
+        tally = AnswerTally(expected: script.expected, comparator: comparator, maxMatchLookahead: maxMatchLookahead)
         handshake = .upgraded(upgraded)
         decoder = WebSocketStreamDecoder(connection: 0, direction: role.expectedDirection, configuration: configuration, compression: upgraded.compression)
+    }
+
+    func record(into transcript: ConversationTranscript) {
+        self.transcript = transcript
     }
 
     var snapshot: Snapshot {
         let done: Bool
         if case .pending = handshake { done = false } else { done = true }
-        return Snapshot(handshakeDone: done, messageCount: tally.received, ended: ended, receivedClose: receivedClose)
+        return Snapshot(handshakeDone: done, position: tally.position, paired: tally.paired, ended: ended, receivedClose: receivedClose)
     }
 
     func receive(_ bytes: [UInt8]) {
@@ -168,6 +184,7 @@ actor ConversationInbox {
         switch event {
         case .message(let message):
             if message.opcode == .close { receivedClose = true }
+            transcript?.record(received: message)
             tally.record(ReplayMessage(received: message))
         case .anomaly(let anomaly):
             if firstAnomalyByKind[anomaly.kind] == nil { firstAnomalyByKind[anomaly.kind] = anomaly.detail }

@@ -2,8 +2,8 @@ import WebSocketProtocol
 
 /// The side of a recorded conversation that the engine plays against a live peer.
 ///
-/// Everything that differs between `wstap replay` (the client role, against a live server) and a
-/// future `wstap serve` (the server role, against live clients) once the connection is upgraded is
+/// Everything that differs between `wstap replay` (the client role, against a live server) and
+/// `wstap serve` (the server role, against live clients) once the connection is upgraded is
 /// decided here, so the rest of the engine — the script, pacing, answer comparison and the report —
 /// is written once:
 ///

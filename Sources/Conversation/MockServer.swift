@@ -1,14 +1,18 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Sessions
 
 /// `wstap serve`'s listener: accepts clients on one address and plays each the server side of the
 /// recorded connection its request matches (`ServedClient`), many at once, each in its own task
-/// with its own conversation state, until `maxClients` have been served or `ServeControl.stop()`.
+/// with its own conversation state, until `maxClients` have been served, every recorded connection
+/// was played (without `loop`) or `ServeControl.stop()`.
 public struct MockServer: Sendable {
     public let configuration: ServeConfiguration
     public let connections: [SessionConnection]
+    /// `--record`: the live conversations are kept here (nil: not recorded).
+    public let recording: ServeRecording?
 
     /// What happens while serving, in the order it happens (reports as each client finishes).
     public enum Event: Sendable {
@@ -30,16 +34,19 @@ public struct MockServer: Sendable {
         public var allMatched: Bool { refused == 0 && reports.allSatisfy(\.allMatched) }
     }
 
-    public init(configuration: ServeConfiguration, connections: [SessionConnection]) {
+    public init(configuration: ServeConfiguration, connections: [SessionConnection], recording: ServeRecording? = nil) {
         self.configuration = configuration
         self.connections = connections
+        self.recording = recording
     }
 
     public func run(control: ServeControl, onEvent: @escaping @Sendable (Event) -> Void) async throws(StartFailure) -> Outcome {
         let configuration = self.configuration
+        let recording = self.recording
         let asyncConfiguration = NIOAsyncChannel<ByteBuffer, ByteBuffer>.Configuration(
             backPressureStrategy: .init(lowWatermark: ServeConfiguration.maxBufferedReads / 4, highWatermark: ServeConfiguration.maxBufferedReads))
         let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+        let tlsContext = try configuration.tls?.makeContext()
         do {
             server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(ChannelOptions.backlog, value: 256)
@@ -50,7 +57,10 @@ public struct MockServer: Sendable {
                     value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: ServeConfiguration.maxReadBytes))
                 .bind(host: configuration.host, port: configuration.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel, configuration: asyncConfiguration)
+                        if let tlsContext {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext))
+                        }
+                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel, configuration: asyncConfiguration)
                     }
                 }
         } catch {
@@ -58,8 +68,8 @@ public struct MockServer: Sendable {
         }
         let port = server.channel.localAddress?.port ?? configuration.port
         await control.attach(server: server.channel)
-        onEvent(.listening(url: "ws://\(Self.hostPort(configuration.host, port))"))
-        let matcher = RecordedConnectionMatcher(connections: connections)
+        onEvent(.listening(url: "\(tlsContext == nil ? "ws" : "wss")://\(Self.hostPort(configuration.host, port))"))
+        let matcher = RecordedConnectionMatcher(connections: connections, loop: configuration.loop)
         var outcome = Outcome()
         let limit = max(configuration.maxConcurrentClients, 1)
         do {
@@ -84,8 +94,11 @@ public struct MockServer: Sendable {
                             break
                         }
                         tasks.addTask {
-                            let result = await ServedClient(channel: client, configuration: configuration, matcher: matcher).run()
+                            let result = await ServedClient(channel: client, configuration: configuration, matcher: matcher, recording: recording).run()
                             await control.release(client.channel)
+                            // Without --loop, serving ends once every recorded connection was played:
+                            // no new clients; those still being served finish.
+                            if await matcher.allPlayed { await control.stopAccepting() }
                             switch result {
                             case .played(let report): onEvent(.served(report))
                             case .refused(let client, let status, let reason): onEvent(.refused(client: client, status: status, reason: reason))
@@ -132,6 +145,11 @@ public actor ServeControl {
 
     func release(_ channel: any Channel) {
         clients[ObjectIdentifier(channel)] = nil
+    }
+
+    /// Closes the listening socket only: clients being served go on to their end.
+    func stopAccepting() {
+        server?.close(promise: nil)
     }
 
     public func stop() {

@@ -7,6 +7,10 @@ import Sessions
 /// connection without a handshake (mid-stream capture) has no path; it is played to a client only
 /// when no connection with a recorded path matches.
 ///
+/// Without `loop` each recorded connection is played once: a client whose path matches only
+/// connections already played is refused (404, saying so), and `allPlayed` tells the server to
+/// stop accepting. With `loop` (`--loop`) connections are played again, in turn, without end.
+///
 /// An actor because clients are matched from concurrent tasks.
 public actor RecordedConnectionMatcher {
     public enum Match: Sendable {
@@ -16,11 +20,16 @@ public actor RecordedConnectionMatcher {
     }
 
     private let connections: [SessionConnection]
+    private let loop: Bool
     private var served: [Int: Int] = [:]
 
-    public init(connections: [SessionConnection]) {
+    public init(connections: [SessionConnection], loop: Bool = true) {
         self.connections = connections
+        self.loop = loop
     }
+
+    /// Without `loop`: every recorded connection has been handed to a client.
+    public var allPlayed: Bool { !loop && connections.allSatisfy { served[$0.id, default: 0] > 0 } }
 
     /// The recorded targets, in recording order, without repeats.
     public nonisolated var recordedPaths: [String] {
@@ -36,6 +45,13 @@ public actor RecordedConnectionMatcher {
             let listed = paths.prefix(ServeConfiguration.maxListedPaths).joined(separator: ", ")
             let more = paths.count > ServeConfiguration.maxListedPaths ? " and \(paths.count - ServeConfiguration.maxListedPaths) more" : ""
             return .noMatch("no recorded connection has the path \(Self.shown(target)); recorded paths: \(listed.isEmpty ? "none" : listed + more)")
+        }
+        if !loop {
+            let unplayed = candidates.filter { served[$0.id, default: 0] == 0 }
+            guard !unplayed.isEmpty else {
+                return .noMatch("the recorded connection(s) for the path \(Self.shown(target)) were already played (--loop plays them again)")
+            }
+            candidates = unplayed
         }
         let withSubprotocol = candidates.filter { $0.subprotocol.map(subprotocols.contains) ?? subprotocols.isEmpty }
         if !withSubprotocol.isEmpty { candidates = withSubprotocol }

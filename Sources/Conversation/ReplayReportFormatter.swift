@@ -61,13 +61,15 @@ public struct ReplayReportFormatter: Sendable {
         let differing = reports.reduce(0) { $0 + $1.count(.differing) }
         let missing = reports.reduce(0) { $0 + $1.count(.missing) }
         let extra = reports.reduce(0) { $0 + $1.count(.extra) }
+        let outOfOrder = reports.reduce(0) { $0 + $1.count(.outOfOrder) }
+        let reordered = outOfOrder > 0 ? ", \(outOfOrder) out of order" : ""
         let failed = reports.filter { $0.failure != nil }.count
         let sent = reports.reduce(0) { $0 + $1.sent }
         if format == .text, serving {
-            return ["served \(reports.count) client(s): \(sent) server messages sent; client messages \(matched) matched, \(differing) differing, \(missing) missing, \(extra) extra" + (failed > 0 ? "; \(failed) cut off" : "") + (refused > 0 ? "; \(refused) refused" : "")]
+            return ["served \(reports.count) client(s): \(sent) server messages sent; client messages \(matched) matched, \(differing) differing, \(missing) missing, \(extra) extra\(reordered)" + (failed > 0 ? "; \(failed) cut off" : "") + (refused > 0 ? "; \(refused) refused" : "")]
         }
         if format == .text {
-            return ["replayed \(reports.count) connection(s): \(sent) messages sent; answers \(matched) matched, \(differing) differing, \(missing) missing, \(extra) extra" + (failed > 0 ? "; \(failed) connection(s) failed" : "")]
+            return ["replayed \(reports.count) connection(s): \(sent) messages sent; answers \(matched) matched, \(differing) differing, \(missing) missing, \(extra) extra\(reordered)" + (failed > 0 ? "; \(failed) connection(s) failed" : "")]
         }
         var object = JSONObjectBuilder()
         object.string("event", "summary")
@@ -78,6 +80,7 @@ public struct ReplayReportFormatter: Sendable {
         object.integer("differing", differing)
         object.integer("missing", missing)
         object.integer("extra", extra)
+        object.integer("out_of_order", outOfOrder)
         object.integer("failed", failed)
         if serving { object.integer("refused", refused) }
         return [object.text]
@@ -99,7 +102,8 @@ public struct ReplayReportFormatter: Sendable {
         if let subprotocol = report.subprotocol { handshake += "; subprotocol \(TerminalSafeText(subprotocol))" }
         if !report.extensions.isEmpty { handshake += "; extensions \(TerminalSafeText(report.extensions.joined(separator: ", ")))" }
         lines.append(handshake)
-        lines.append("  sent \(report.sent) of \(report.recordedClientMessages) \(report.role.name) messages; \(serving ? "client messages" : "answers"): \(report.count(.matched)) matched, \(report.count(.differing)) differing, \(report.count(.missing)) missing, \(report.count(.extra)) extra")
+        lines.append("  sent \(report.sent) of \(report.recordedClientMessages) \(report.role.name) messages; \(serving ? "client messages" : "answers"): \(report.count(.matched)) matched, \(report.count(.differing)) differing, \(report.count(.missing)) missing, \(report.count(.extra)) extra"
+            + (report.count(.outOfOrder) > 0 ? ", \(report.count(.outOfOrder)) out of order" : ""))
         let divergent = report.answers.filter { $0.outcome != .matched }
         let noun = serving ? "client message" : "answer"
         for answer in divergent.prefix(maxShownDifferences) {
@@ -125,17 +129,22 @@ public struct ReplayReportFormatter: Sendable {
                     lines.append("    recorded: \(quote(answer.expectedPreview))")
                     lines.append("    now:      \(quote(answer.actualPreview))")
                 }
+            case .outOfOrder:
+                lines.append("  \(noun) \(answer.index) came out of order (sent as \(role(report)) message \(answer.receivedIndex.map(String.init) ?? "?")): \(quote(answer.actualPreview))")
             case .matched:
                 break
             }
         }
-        let divergentCount = report.count(.differing) + report.count(.missing) + report.count(.extra)
+        let divergentCount = report.count(.differing) + report.count(.missing) + report.count(.extra) + report.count(.outOfOrder)
         if divergentCount > maxShownDifferences {
             lines.append("  … \(divergentCount - maxShownDifferences) more divergent answers (--format jsonl lists all)")
         }
         for note in report.notes { lines.append("  note: \(TerminalSafeText(note))") }
         return lines
     }
+
+    /// The live peer's name in a report line ("client" when serving, "server" when replaying).
+    private func role(_ report: ConnectionReport) -> String { report.role.peerName }
 
     /// Quoted with escapes so control characters and trailing spaces stay visible in a terminal.
     private func quote(_ preview: String?) -> String { TerminalSafeText.quoted(preview ?? "") }
@@ -166,6 +175,7 @@ public struct ReplayReportFormatter: Sendable {
             object.integer("connection", report.id)
             object.integer("index", answer.index)
             object.string("result", answer.outcome.rawValue)
+            if let received = answer.receivedIndex { object.integer("received_index", received) }
             if let opcode = answer.expectedOpcode { object.string("recorded_opcode", opcode.description) }
             if let opcode = answer.actualOpcode { object.string("opcode", opcode.description) }
             if let length = answer.expectedLength { object.integer("recorded_length", length) }
@@ -195,7 +205,7 @@ public struct ReplayReportFormatter: Sendable {
         done.integer("connection", report.id)
         done.integer("sent", report.sent)
         done.integer(serving ? "recorded_server_messages" : "recorded_client_messages", report.recordedClientMessages)
-        for outcome in [AnswerOutcome.matched, .differing, .missing, .extra] { done.integer(outcome.rawValue, report.count(outcome)) }
+        for outcome in [AnswerOutcome.matched, .differing, .missing, .extra, .outOfOrder] { done.integer(outcome.rawValue, report.count(outcome)) }
         if !report.notes.isEmpty {
             done.raw("notes", "[" + report.notes.map(JSONValue.quoted).joined(separator: ",") + "]")
         }

@@ -9,8 +9,13 @@ public struct ServeConfiguration: Sendable {
     public var port: Int
     /// Pacing, speed, answer and close timeouts, message limit and ignored JSON paths: shared with replay.
     public var playback: ConversationPlayback
-    /// Stop after this many clients have been served (nil: until SIGINT).
+    /// Stop after this many clients have been served (nil: no such limit).
     public var maxClients: Int?
+    /// Play recorded connections again to further clients, until `maxClients` or SIGINT (`--loop`).
+    /// Off (the default), each recorded connection is played once and serving ends when all were.
+    public var loop: Bool
+    /// Serve `wss://` with this certificate and key (`--tls-cert`, `--tls-key`); nil: `ws://`.
+    public var tls: ServeTLS?
     /// Seconds a client has, from connecting, to send a complete upgrade request (default 5 s): a
     /// client that connects and says nothing would otherwise hold its slot forever.
     public var handshakeTimeout: Double
@@ -27,13 +32,23 @@ public struct ServeConfiguration: Sendable {
     /// …and reads buffered before NIO stops reading from that client (16): about 1 MiB of
     /// undecoded bytes per client however fast it sends, as for replay's server side.
     public static let maxBufferedReads = 16
+    /// Recorded client messages ahead of and behind the next one that a client message which does
+    /// not match it is also compared with (default 8; `--max-match-lookahead`): enough for a client
+    /// that reorders a few messages or skips one, while each client message costs at most
+    /// 2 × 8 + 1 comparisons.
+    public static let defaultMaxMatchLookahead = 8
+    /// The largest `--max-match-lookahead` accepted (1,000): bounds the comparisons per message.
+    public static let maxMatchLookaheadLimit = 1_000
     /// Paths listed in a 404 line and answer body (default 20); the rest are counted.
     public static let maxListedPaths = 20
 
     public init(
         host: String = "127.0.0.1", port: Int = 0, playback: ConversationPlayback = ConversationPlayback(), maxClients: Int? = nil,
-        handshakeTimeout: Double = 5, maxWriteStallSeconds: Double = 10, maxConcurrentClients: Int = 64
+        handshakeTimeout: Double = 5, maxWriteStallSeconds: Double = 10, maxConcurrentClients: Int = 64, loop: Bool = false,
+        tls: ServeTLS? = nil
     ) {
+        self.loop = loop
+        self.tls = tls
         self.host = host
         self.port = port
         self.playback = playback

@@ -18,6 +18,8 @@ struct ServedClient: Sendable {
     let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
     let configuration: ServeConfiguration
     let matcher: RecordedConnectionMatcher
+    /// `--record`: where this client's live conversation is kept (nil: not recording).
+    let recording: ServeRecording?
 
     enum Outcome: Sendable {
         case played(ConnectionReport)
@@ -111,6 +113,11 @@ struct ServedClient: Sendable {
         playback.paceOpeningAsRecorded = true
         let engine = ConversationEngine(script: script, playback: playback)
         let inbox = engine.makeInbox(upgraded: accepted.upgrade)
+        let local = channel.channel.localAddress
+        let transcript = recording?.open(
+            client: peer, server: local.flatMap { address in address.ipAddress.map { MockServer.hostPort($0, address.port ?? 0) } } ?? "?",
+            request: head, response: accepted.bytes, upgrade: accepted.upgrade)
+        if let transcript { await inbox.record(into: transcript) }
         let raw = channel.channel
         let stall = configuration.maxWriteStallSeconds
         let write: @Sendable (ByteBuffer) async throws -> Void = { buffer in
@@ -135,7 +142,8 @@ struct ServedClient: Sendable {
             tasks.addTask {
                 var report = opening
                 do {
-                    try await engine.play(compression: accepted.upgrade.compression, inbox: inbox, report: &report, write: write)
+                    try await engine.play(
+                        compression: accepted.upgrade.compression, inbox: inbox, report: &report, transcript: transcript, write: write)
                 } catch is WriteStalled {
                     report.failure = .cutOff("the client did not read for \(stall) s (--max-write-stall)")
                 } catch {

@@ -98,3 +98,57 @@ import WebSocketProtocol
         #expect(reason.contains("/nothing\\u{1b}[2J") && reason.contains(target))
     }
 }
+
+/// The recorded 101's headers sent again (`RecordedResponseHeaders`): auth-headers.pcap was
+/// recorded from a Python `websockets` server that set a cookie.
+@Suite struct RecordedResponseHeadersTests {
+    static func head() throws -> HTTPRequestHead {
+        guard case .request(let head, _, _) = ClientRequestCheck.check(ServeHandshakeTests.request("/feed?room=42&user=alice", ["Sec-WebSocket-Protocol: chat.v1"])) else {
+            throw CancellationError()
+        }
+        return head
+    }
+
+    @Test func setCookieIsSentAgainAndHandshakeHeadersAreComputedAnew() throws {
+        let connection = try #require(try ServeHandshakeTests.connections("auth-headers.pcap").first)
+        let accepted = ClientRequestCheck.accept(try Self.head(), key: "dGhlIHNhbXBsZSBub25jZQ==", as: connection)
+        let lines = String(decoding: accepted.bytes, as: UTF8.self).components(separatedBy: "\r\n")
+        #expect(lines.contains("Set-Cookie: sid=s3cr3t-set-cookie-value; Path=/; HttpOnly"))
+        #expect(lines.contains { $0.hasPrefix("Server: Python/") })
+        // One of each handshake header, and the accept value is this key's, not the recorded one.
+        for name in ["Upgrade", "Connection", "Sec-WebSocket-Accept", "Sec-WebSocket-Protocol"] {
+            #expect(lines.filter { $0.lowercased().hasPrefix(name.lowercased() + ":") }.count == 1, "\(name)")
+        }
+        #expect(lines.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="))
+        #expect(accepted.notes.isEmpty, "\(accepted.notes)")
+    }
+
+    /// A hand-edited session file: CR LF in a value, a name that is not a token, a pseudo-header,
+    /// hop-by-hop headers and a flood of headers. Nothing unsafe reaches the wire; notes say why.
+    @Test func hostileRecordedHeadersAreSkippedWithANote() throws {
+        var connection = try #require(try ServeHandshakeTests.connections("auth-headers.pcap").first)
+        var headers = [
+            SessionHeader(name: "X-Smuggle", value: "a\r\nSet-Cookie: evil=1"),
+            SessionHeader(name: "Bad Name", value: "x"),
+            SessionHeader(name: ":status", value: "101"),
+            SessionHeader(name: "Transfer-Encoding", value: "chunked"),
+            SessionHeader(name: "X-Nul", value: "a\u{0}b"),
+            SessionHeader(name: "X-Fine", value: "kept"),
+        ]
+        headers += (0..<500).map { SessionHeader(name: "X-Many-\($0)", value: String(repeating: "v", count: 100)) }
+        connection.response?.headers = headers
+        let accepted = ClientRequestCheck.accept(try Self.head(), key: "dGhlIHNhbXBsZSBub25jZQ==", as: connection)
+        let text = String(decoding: accepted.bytes, as: UTF8.self)
+        #expect(!text.contains("evil") && !text.contains("Bad Name") && !text.contains(":status") && !text.contains("Transfer-Encoding"))
+        #expect(!accepted.bytes.contains(0))
+        #expect(text.contains("X-Fine: kept\r\n"))
+        #expect(text.hasSuffix("\r\n\r\n") && text.components(separatedBy: "\r\n\r\n").count == 2, "one head, nothing after it")
+        let sent = text.components(separatedBy: "\r\n").filter { $0.hasPrefix("X-Many-") }.count
+        #expect(sent > 0 && sent < RecordedResponseHeaders.maxRecordedHeaderCount)
+        #expect(text.utf8.count < RecordedResponseHeaders.maxRecordedHeaderBytes + 1024)
+        #expect(accepted.notes.count == 4, "\(accepted.notes)")
+        #expect(accepted.notes.contains { $0.contains("\"X-Smuggle\"") && $0.contains("CR, LF or NUL") })
+        #expect(accepted.notes.contains { $0.contains("not an HTTP token") })
+        #expect(accepted.notes.contains { $0.contains("RecordedResponseHeaders limits") })
+    }
+}

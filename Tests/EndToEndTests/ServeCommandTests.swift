@@ -15,7 +15,8 @@ import Testing
         init(_ capture: String, _ extra: [String] = []) throws {
             try TestPeers.require()
             let process = try BackgroundProcess(
-                executable: try WSTapRunner.binary(), arguments: ["serve", WSTapRunner.capturesFolder.appendingPathComponent(capture).path] + extra)
+                executable: try WSTapRunner.binary(),
+                arguments: ["serve", capture.hasPrefix("/") ? capture : WSTapRunner.capturesFolder.appendingPathComponent(capture).path] + extra)
             self.process = process
             let started = process.wait(timeout: 30) { process.stderr.contains("serving ") || !process.isRunning }
             let line = process.stderr.split(separator: "\n").first { $0.contains("serving ") }.map(String.init) ?? ""
@@ -117,6 +118,61 @@ import Testing
         #expect(run.received.map(\.payload) == (try Self.serverTruth("replay-echo.truth.jsonl")).map(\.payload))
     }
 
+    /// auth-headers.pcap was recorded from a Python `websockets` server that set a cookie in its
+    /// 101: a real client of `wstap serve` gets that cookie again, with a fresh accept value.
+    @Test func theRecordedSetCookieReachesARealClient() throws {
+        let server = try Server("auth-headers.pcap", ["--max-clients", "1"])
+        let run = try Self.client(server.url + (server.paths.first ?? "/"), truth: "auth-headers.truth.jsonl", ["--subprotocol", "chat.v1"])
+        #expect(server.process.waitForExit(timeout: 30))
+        #expect(run.status == 0, "\(run.log)")
+        let headers = (run.log.first?["headers"] as? [[String]]) ?? []
+        #expect(headers.contains(["Set-Cookie", "sid=s3cr3t-set-cookie-value; Path=/; HttpOnly"]), "\(headers)")
+        #expect(headers.filter { $0.first?.lowercased() == "sec-websocket-accept" }.count == 1)
+        #expect(server.process.status == 0, "\(server.process.stdoutText)")
+    }
+
+    /// A client that sends two requests in the other order: the divergence rule finds each within
+    /// --max-match-lookahead, reports both as out of order (exit status 1), and the client still
+    /// gets the recorded server stream byte for byte.
+    @Test func aReorderedClientIsFollowedAndReportedOutOfOrder() throws {
+        let server = try Server("replay-echo.pcap", ["--max-clients", "1", "--format", "jsonl"])
+        let run = try Self.client(server.url + (server.paths.first ?? "/"), truth: "replay-echo.truth.jsonl", ["--swap", "1"])
+        #expect(server.process.waitForExit(timeout: 30))
+        #expect(run.status == 0, "\(run.log)")
+        #expect(run.received.map(\.payload) == (try Self.serverTruth("replay-echo.truth.jsonl")).map(\.payload))
+        #expect(server.process.status == 1)
+        let lines = server.process.stdoutText.split(separator: "\n").map { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] ?? [:] }
+        let reordered = lines.filter { $0["result"] as? String == "out_of_order" }
+        #expect(reordered.map { $0["index"] as? Int } == [1, 2], "\(server.process.stdoutText)")
+        #expect(reordered.map { $0["received_index"] as? Int } == [2, 1])
+        let done = try #require(lines.first { $0["event"] as? String == "connection_done" })
+        #expect(done["out_of_order"] as? Int == 2 && done["differing"] as? Int == 0 && done["missing"] as? Int == 0)
+        // By position only (--max-match-lookahead 0) the same client differs twice instead.
+        let positional = try Server("replay-echo.pcap", ["--max-clients", "1", "--max-match-lookahead", "0"])
+        _ = try Self.client(positional.url + (positional.paths.first ?? "/"), truth: "replay-echo.truth.jsonl", ["--swap", "1"])
+        #expect(positional.process.waitForExit(timeout: 30))
+        #expect(positional.process.stdoutText.contains("2 differing"), "\(positional.process.stdoutText)")
+    }
+
+    /// --match: the same JSON with other whitespace matches as json (the default) and differs as
+    /// exact; a changed value matches when only opcodes are compared.
+    @Test func matchModesDecideWhatCountsAsTheSameMessage() throws {
+        func serve(_ match: String, _ clientFlags: [String]) throws -> (Int32, String) {
+            let server = try Server("replay-echo.pcap", ["--max-clients", "1", "--match", match])
+            _ = try Self.client(server.url + (server.paths.first ?? "/"), truth: "replay-echo.truth.jsonl", clientFlags)
+            #expect(server.process.waitForExit(timeout: 30))
+            return (server.process.status, server.process.stdoutText)
+        }
+        let json = try serve("json", ["--respace", "1"])
+        #expect(json.0 == 0, "\(json.1)")
+        let exact = try serve("exact", ["--respace", "1"])
+        #expect(exact.0 == 1 && exact.1.contains("client message 1 differs"), "\(exact.1)")
+        let opcode = try serve("opcode", ["--change", "1"])
+        #expect(opcode.0 == 0 && opcode.1.contains("0 differing"), "\(opcode.1)")
+        let usage = try WSTapRunner.run(["serve", WSTapRunner.capturesFolder.appendingPathComponent("replay-echo.pcap").path, "--match", "exact", "--ignore", "$.ts"])
+        #expect(usage.status == 64 && usage.stderr.contains("--ignore applies to --match json only"), "\(usage.stderr)")
+    }
+
     @Test func aPathThatMatchesNothingGets404AndTheRecordedPaths() throws {
         let server = try Server("replay-echo.pcap", ["--max-clients", "1"])
         let run = try Self.client(server.url + "/no/such/path", truth: "replay-echo.truth.jsonl")
@@ -128,7 +184,7 @@ import Testing
     }
 
     @Test func twoConcurrentClientsEachGetTheRecording() throws {
-        let server = try Server("replay-echo.pcap", ["--max-clients", "2"])
+        let server = try Server("replay-echo.pcap", ["--max-clients", "2", "--loop"])
         let url = server.url + (server.paths.first ?? "/")
         nonisolated(unsafe) var runs: [ClientRun?] = [nil, nil]
         DispatchQueue.concurrentPerform(iterations: 2) { index in

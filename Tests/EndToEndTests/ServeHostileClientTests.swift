@@ -29,7 +29,7 @@ import Testing
         _ mode: String, capture: String = "replay-echo.pcap", truth: String = "replay-echo.truth.jsonl", serveFlags: [String] = [],
         hostileFlags: [String] = []
     ) throws -> (hostile: [String: Any], report: String, errors: String, status: Int32) {
-        let server = try ServeCommandTests.Server(capture, ["--max-clients", "2"] + serveFlags)
+        let server = try ServeCommandTests.Server(capture, ["--max-clients", "2", "--loop"] + serveFlags)
         let path = server.paths.first ?? "/"
         let attacker = try hostile(mode, port: server.port, path: path, hostileFlags)
         Thread.sleep(forTimeInterval: 0.3)
@@ -92,7 +92,7 @@ import Testing
         try Data(session.utf8).write(to: file)
         try TestPeers.require()
         let server = try BackgroundProcess(
-            executable: try WSTapRunner.binary(), arguments: ["serve", file.path, "--max-clients", "2", "--max-write-stall", "1", "--close-timeout", "0.2"])
+            executable: try WSTapRunner.binary(), arguments: ["serve", file.path, "--max-clients", "2", "--loop", "--max-write-stall", "1", "--close-timeout", "0.2"])
         #expect(server.wait(timeout: 30) { server.stderr.contains("serving ") || !server.isRunning }, "\(server.stderr)")
         let line = server.stderr.split(separator: "\n").first { $0.contains("serving ") } ?? ""
         let url = line.split(separator: " ").first { $0.hasPrefix("ws://") } ?? ""

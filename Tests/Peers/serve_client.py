@@ -3,15 +3,20 @@
 against `wstap serve`, and logs what it receives.
 
     serve_client.py --url ws://127.0.0.1:P/PATH --truth captures/X.truth.jsonl --log FILE
-                    [--change N] [--subprotocol P] [--no-compression]
+                    [--change N] [--swap N] [--respace N] [--subprotocol P] [--no-compression]
+                    [--cafile CERT.pem]
 
 Walks the truth file (what the recorded peers sent, in order): a client line is sent again (text,
 binary, fragmented into as many frames as recorded, ping, close), a server data line is awaited
 with recv().  --change N alters the Nth client data message (0-based; one byte flipped, or "n"
-+1000 in a JSON object), as a client with a regression would.
++1000 in a JSON object), as a client with a regression would.  --swap N sends client data messages
+N and N+1 in the other order (a client that reorders two requests).  --respace N sends the JSON
+text message N compactly re-serialised: the same JSON, other bytes.  --cafile trusts that
+certificate for a wss:// URL (the certificate is verified, host name included).
 
 --log FILE gets one JSON line per message received: {"opcode", "data_b64"}; for a ping the pong
-that answered it; at the end {"event": "closed", "code", "reason"}.  Exit status 0 when the
+that answered it; first {"event": "open", "subprotocol", "extensions", "headers": [[name, value]…]}
+(the 101's headers in order); at the end {"event": "closed", "code", "reason"}.  Exit status 0 when the
 conversation ran to its close, 1 otherwise (the log says how far it got).
 """
 
@@ -19,6 +24,7 @@ import argparse
 import asyncio
 import base64
 import json
+import ssl
 import sys
 
 from websockets.asyncio.client import connect
@@ -51,12 +57,20 @@ async def main():
     parser.add_argument("--truth", required=True)
     parser.add_argument("--log", required=True)
     parser.add_argument("--change", type=int, default=-1)
+    parser.add_argument("--swap", type=int, default=-1)
+    parser.add_argument("--respace", type=int, default=-1)
     parser.add_argument("--subprotocol")
+    parser.add_argument("--cafile")
     parser.add_argument("--no-compression", action="store_true")
     parser.add_argument("--timeout", type=float, default=10)
     args = parser.parse_args()
 
     lines = [json.loads(line) for line in open(args.truth) if line.strip()]
+    if args.swap >= 0:
+        data_lines = [i for i, line in enumerate(lines)
+                      if line["from"] == "client" and line["opcode"] in ("text", "binary")]
+        first, second = data_lines[args.swap], data_lines[args.swap + 1]
+        lines[first], lines[second] = lines[second], lines[first]
     log = open(args.log, "w")
 
     def record(entry):
@@ -66,11 +80,14 @@ async def main():
     options = {"compression": None if args.no_compression else "deflate", "ping_interval": None, "max_size": None}
     if args.subprotocol:
         options["subprotocols"] = [args.subprotocol]
+    if args.cafile:
+        options["ssl"] = ssl.create_default_context(cafile=args.cafile)
     data_index = 0
     ok = False
     async with connect(args.url, **options) as ws:
         record({"event": "open", "subprotocol": ws.subprotocol,
-                "extensions": ws.response.headers.get("Sec-WebSocket-Extensions")})
+                "extensions": ws.response.headers.get("Sec-WebSocket-Extensions"),
+                "headers": [[name, value] for name, value in ws.response.headers.raw_items()]})
         try:
             for line in lines:
                 opcode = line["opcode"]
@@ -85,6 +102,8 @@ async def main():
                 if opcode in ("text", "binary"):
                     if data_index == args.change:
                         data = changed(opcode, data)
+                    if data_index == args.respace:
+                        data = json.dumps(json.loads(data), separators=(",", ":")).encode()
                     data_index += 1
                     payload = data.decode() if opcode == "text" else data
                     parts = fragments(data, line.get("fragments", 1))

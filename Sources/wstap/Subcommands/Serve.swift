@@ -7,6 +7,8 @@ import Output
 import Sessions
 import WebSocketInspection
 
+extension MessageMatch: ExpressibleByArgument {}
+
 /// `wstap serve SOURCE`: a mock WebSocket server that plays the recorded server side of a
 /// capture, session file or HAR to live clients and reports where each client's messages differ
 /// from the recording. Parsing and wiring only; the server is `Conversation.MockServer`.
@@ -16,7 +18,9 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             SOURCE is a pcap/pcapng capture, a session file or a HAR file. Each client is matched to
             a recorded connection by request path and query (then subprotocol), in turn when several
-            match; a path that matches nothing is refused with 404 and the recorded paths.
+            match; a path that matches nothing is refused with 404 and the recorded paths. Each
+            recorded connection is played once and serving then ends; --loop plays them again
+            until --max-clients or Ctrl-C.
             Listens on 127.0.0.1 (another address only with --listen); port 0 picks a free port and
             the URL is printed on standard error.
 
@@ -24,9 +28,11 @@ struct Serve: AsyncParsableCommand {
               wstap serve bug.pcap --listen 127.0.0.1:8080
               wstap serve session.json --max-clients 1 --ignore '$.ts' --format jsonl
 
-            Exit status: 0 when every client matched its recording, 1 when any diverged (or was
-            refused or cut off), 2 when serving could not start (unreadable source, address in use),
-            64 for a usage error.
+            Serving ends when every recorded connection was played (without --loop), after
+            --max-clients clients, or on Ctrl-C/SIGTERM. Exit status: 0 when every client matched
+            its recording, 1 when any diverged (or was refused or cut off), 2 when serving could
+            not start (unreadable source, address in use, bad --tls-cert/--tls-key), 64 for a
+            usage error.
             """
     )
 
@@ -48,8 +54,29 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "A JSONPath ($.ts, $.items[*].id, $..ts) to leave out of JSON comparisons; repeatable.")
     var ignore: [String] = []
 
-    @Option(name: .long, help: "Stop after this many clients (default: serve until Ctrl-C).")
+    @Option(name: .long, help: "What counts as the same client message: exact (bytes), json (bytes, or the same JSON outside --ignore paths), opcode (message type only).")
+    var match: MessageMatch = .json
+
+    @Option(name: .long, help: "Recorded client messages ahead of and behind the next one that a differing client message is also compared with (0: by position only).")
+    var maxMatchLookahead = ServeConfiguration.defaultMaxMatchLookahead
+
+    @Option(name: .long, help: "Stop after this many clients (refused ones count).")
     var maxClients: Int?
+
+    @Flag(name: .long, help: "Play recorded connections again to further clients, until --max-clients or Ctrl-C (default: each once, then stop).")
+    var loop = false
+
+    @Option(name: .long, help: "Serve wss:// with this PEM certificate (chain); needs --tls-key.")
+    var tlsCert: String?
+
+    @Option(name: .long, help: "The PEM private key (unencrypted) of --tls-cert.")
+    var tlsKey: String?
+
+    @Option(name: .long, help: "Write the live conversations (what each client sent, what was sent to it) to this session file when serving ends.")
+    var record: String?
+
+    @Option(name: .long, help: "Most payload bytes --record keeps over all clients; later messages are counted, not written.")
+    var maxRecordBytes = ServeRecording.defaultMaxRecordBytes
 
     @Option(name: .long, help: "Output format: text or jsonl (one JSON object per comparison).")
     var format: ReplayReportFormatter.Format = .text
@@ -96,7 +123,13 @@ struct Serve: AsyncParsableCommand {
         }
         if let maxClients, maxClients < 1 { throw ValidationError("--max-clients must be at least 1") }
         guard maxConcurrentClients >= 1 else { throw ValidationError("--max-concurrent-clients must be at least 1") }
+        guard (0...ServeConfiguration.maxMatchLookaheadLimit).contains(maxMatchLookahead) else {
+            throw ValidationError("--max-match-lookahead must be between 0 and \(ServeConfiguration.maxMatchLookaheadLimit), not \(maxMatchLookahead)")
+        }
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        if !ignore.isEmpty, match != .json { throw ValidationError("--ignore applies to --match json only") }
         guard maxMessageBytes > 0 else { throw ValidationError("--max-message-bytes must be positive") }
+        guard maxRecordBytes > 0 else { throw ValidationError("--max-record-bytes must be positive") }
         guard maxRecordingBytes > 0 else { throw ValidationError("--max-recording-bytes must be positive") }
         _ = try listenAddress()
     }
@@ -127,13 +160,23 @@ struct Serve: AsyncParsableCommand {
         let selected = try RecordingSource.connections(
             of: source, reader: reader, connections: connections, maxRecordingBytes: maxRecordingBytes, purpose: "serve")
 
-        let playback = ConversationPlayback(
+        var playback = ConversationPlayback(
             pacing: pace, speed: speed, maxRecordedGap: maxRecordedGap, answerTimeout: answerTimeout, closeTimeout: closeTimeout,
             maxMessageBytes: maxMessageBytes, ignore: patterns)
+        playback.match = match
+        playback.maxMatchLookahead = maxMatchLookahead
         let configuration = ServeConfiguration(
             host: host, port: port, playback: playback, maxClients: maxClients, handshakeTimeout: handshakeTimeout,
-            maxWriteStallSeconds: maxWriteStall, maxConcurrentClients: maxConcurrentClients)
-        let server = MockServer(configuration: configuration, connections: selected)
+            maxWriteStallSeconds: maxWriteStall, maxConcurrentClients: maxConcurrentClients, loop: loop,
+            tls: tlsCert.flatMap { certificate in tlsKey.map { ServeTLS(certificatePath: certificate, privateKeyPath: $0) } })
+        // --record's file is created now, so a path that cannot be written stops serving before
+        // any client is served rather than losing their conversations at the end.
+        if let record, !FileManager.default.createFile(atPath: record, contents: nil) {
+            Diagnostics.error("--record \(record): cannot create the file")
+            throw ExitCode(2)
+        }
+        let recording = record.map { _ in ServeRecording(maxRecordBytes: maxRecordBytes) }
+        let server = MockServer(configuration: configuration, connections: selected, recording: recording)
         let control = ServeControl()
         let signals = [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
@@ -145,7 +188,7 @@ struct Serve: AsyncParsableCommand {
         defer { signals.forEach { $0.cancel() } }
         let formatter = ReplayReportFormatter(format: format)
         let printer = ServePrinter()
-        let paths = RecordedConnectionMatcher(connections: selected).recordedPaths
+        let paths = RecordedConnectionMatcher(connections: selected, loop: loop).recordedPaths
         let outcome: MockServer.Outcome
         do {
             outcome = try await server.run(control: control) { event in
@@ -165,6 +208,17 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(2)
         }
         printer.print(formatter.servedSummary(outcome.reports, refused: outcome.refused))
+        if let record, let recording {
+            let file = recording.sessionFile
+            do {
+                try file.encoded().write(to: URL(fileURLWithPath: record), options: .atomic)
+            } catch {
+                Diagnostics.error("--record \(record): \(error.localizedDescription)")
+                throw ExitCode(2)
+            }
+            Diagnostics.note("recorded \(file.connections.count) client conversation(s) to \(record)")
+            if let note = recording.note { Diagnostics.warning(note) }
+        }
         if !outcome.allMatched { throw ExitCode(1) }
     }
 }
