@@ -31,6 +31,14 @@ extension StreamLayerFactory {
     /// A TLS decryption layer on every connection: it passes non-TLS connections through untouched
     /// and decides from the first client bytes (a TLS handshake record) whether to decrypt.
     public static func tls(_ configuration: TLSDecryptionConfiguration) -> StreamLayerFactory {
-        StreamLayerFactory { _ in TLSStreamLayer(configuration: configuration) }
+        var factory = StreamLayerFactory { _ in TLSStreamLayer(configuration: configuration) }
+        // Secrets embedded in the capture join the key log given (if any), as if they were in it.
+        factory.addingEmbeddedSecrets = { text in
+            let embedded = TLSKeyLog(parsing: text)
+            var merged = configuration
+            merged.keyLog.merge(embedded)
+            return (.tls(merged), embedded.warnings.map { "pcapng Decryption Secrets Block: " + $0 })
+        }
+        return factory
     }
 }

@@ -88,6 +88,27 @@ public struct TLSKeyLog: Sendable {
         line = []
     }
 
+    /// Adds another key log's secrets (e.g. those embedded in the capture): a connection both
+    /// know keeps this log's secrets and gains the other's missing ones. The entry cap holds.
+    public mutating func merge(_ other: TLSKeyLog) {
+        for (random, theirs) in other.secrets {
+            guard var entry = secrets[random] else {
+                if secrets.count >= maxEntries {
+                    droppedEntryCount += 1
+                } else {
+                    secrets[random] = theirs
+                }
+                continue
+            }
+            entry.masterSecret = entry.masterSecret ?? theirs.masterSecret
+            entry.clientHandshakeTrafficSecret = entry.clientHandshakeTrafficSecret ?? theirs.clientHandshakeTrafficSecret
+            entry.serverHandshakeTrafficSecret = entry.serverHandshakeTrafficSecret ?? theirs.serverHandshakeTrafficSecret
+            entry.clientTrafficSecret0 = entry.clientTrafficSecret0 ?? theirs.clientTrafficSecret0
+            entry.serverTrafficSecret0 = entry.serverTrafficSecret0 ?? theirs.serverTrafficSecret0
+            secrets[random] = entry
+        }
+    }
+
     /// The secrets for a connection's client random.
     public subscript(clientRandom clientRandom: [UInt8]) -> Secrets? { secrets[clientRandom] }
 

@@ -41,6 +41,11 @@ public enum StreamLayerOutput {
 public struct StreamLayerFactory: Sendable {
     public var make: @Sendable (TCPConnectionInfo) -> (any StreamLayer)?
 
+    /// For a decrypting layer: the factory to use when the capture file itself carries TLS
+    /// secrets (an NSS key log from pcapng Decryption Secrets Blocks), with the warnings those
+    /// secrets raise (malformed lines). Nil: the layers have no use for embedded secrets.
+    public var addingEmbeddedSecrets: (@Sendable (_ tlsKeyLog: [UInt8]) -> (factory: StreamLayerFactory, warnings: [String]))?
+
     public init(make: @escaping @Sendable (TCPConnectionInfo) -> (any StreamLayer)?) {
         self.make = make
     }

@@ -24,6 +24,8 @@ enum CaptureFileReader {
             throw Diagnostics.fail(error.description)
         }
         meter?.finish()
+        summary.secretsNote.map(Diagnostics.note)
+        summary.secretsWarnings.forEach { Diagnostics.warning($0.description) }
         summary.statisticsWarnings.forEach { Diagnostics.warning($0.description) }
         options.printStatistics(summary.statistics, events: summary.events)
         summary.endingWarnings.forEach { Diagnostics.warning($0.description) }
