@@ -16,6 +16,8 @@ public final class CaptureInspector {
     private let configuration: InspectorConfiguration
     private var analyzers: [Int: ConnectionAnalyzer] = [:]
     private var layers: [Int: any StreamLayer] = [:]
+    /// The endpoints of connections with a stream layer, for the report of one it could not open.
+    private var layeredConnections: [Int: TCPConnectionInfo] = [:]
     private var messageDecoders: [Int: any MessageDecoder] = [:]
     private var anomalyLimiter: AnomalyLimiter
     private let emit: (InspectorEvent) -> Void
@@ -65,7 +67,10 @@ public final class CaptureInspector {
         switch event {
         case .opened(let info):
             analyzers[info.id] = ConnectionAnalyzer(info: info, configuration: configuration.inspection)
-            if let layer = configuration.streamLayers.make(info) { layers[info.id] = layer }
+            if let layer = configuration.streamLayers.make(info) {
+                layers[info.id] = layer
+                layeredConnections[info.id] = info
+            }
         case .data(let connection, let side, let bytes, let timestamp):
             if let layer = layers[connection] {
                 layer.receive(bytes, from: side, at: timestamp) { layered($0, connection: connection) }
@@ -94,6 +99,7 @@ public final class CaptureInspector {
             // Not WebSocket: nothing downstream needs this connection's bytes any more.
             analyzers[connection] = nil
             layers[connection] = nil
+            layeredConnections[connection] = nil
         }
     }
 
@@ -110,8 +116,15 @@ public final class CaptureInspector {
     }
 
     private func finishConnection(_ connection: Int, reason: TCPCloseReason, at timestamp: Timestamp) {
+        let info = layeredConnections.removeValue(forKey: connection)
         if let layer = layers.removeValue(forKey: connection) {
             layer.finish(at: timestamp) { layered($0, connection: connection) }
+            if let stream = layer.undecrypted, let info {
+                deliver(.undecrypted(UndecryptedConnection(
+                    connection: connection, start: stream.start, timestamp: stream.end, client: info.initiator, server: info.responder,
+                    tls: stream.tls, reason: stream.reason, detail: stream.detail,
+                    bytesFromClient: stream.bytesFromClient, bytesFromServer: stream.bytesFromServer)))
+            }
         }
         analyzers.removeValue(forKey: connection)?.finish(reason: reason, at: timestamp) { deliver($0) }
         // A connection that never became WebSocket (or was given up) has no close event to carry
@@ -147,7 +160,7 @@ public final class CaptureInspector {
             for anomaly in anomalyLimiter.finish(connection: close.connection, at: close.timestamp) { emit(.anomaly(anomaly)) }
             messageDecoders[close.connection] = nil
             emit(event)
-        case .refused, .gap:
+        case .refused, .gap, .undecrypted:
             emit(event)
         }
     }

@@ -158,6 +158,13 @@ extension TLSStreamLayer {
         guard !isUndecryptable else { return }
         isUndecryptable = true
         for index in halves.indices { halves[index].buffer = [] }
+        var detail = detail
+        if serverHello?.selectedProtocol == "h2" {
+            detail += "; the server chose ALPN h2: WebSocket over HTTP/2 (RFC 8441) is not decoded yet, even with a key"
+        } else if serverHello?.selectedProtocol == nil, clientHello?.protocols.contains("h2") == true {
+            detail += "; the client offered ALPN h2: if the server chose it, WebSocket over HTTP/2 (RFC 8441) is not decoded yet, even with a key"
+        }
+        undecryptableReason = (kind, detail)
         output(.anomaly(kind: kind, detail: detail, timestamp: timestamp))
     }
 }

@@ -23,10 +23,14 @@ public protocol StreamLayer: AnyObject {
     func finish(at timestamp: Timestamp, _ output: (StreamLayerOutput) -> Void)
     /// The TLS session the layer decrypted, for the connection's `open` event (nil: not TLS).
     var tlsSession: TLSSessionInfo? { get }
+    /// Set when the layer could not open the connection (a TLS connection without key): asked
+    /// after `finish`, so the connection is listed with what is known about it.
+    var undecrypted: UndecryptedStream? { get }
 }
 
 extension StreamLayer {
     public var tlsSession: TLSSessionInfo? { nil }
+    public var undecrypted: UndecryptedStream? { nil }
 }
 
 /// What a stream layer hands on.
