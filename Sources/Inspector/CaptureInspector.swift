@@ -54,6 +54,14 @@ public final class CaptureInspector {
         }
     }
 
+    /// A live capture is idle: layers waiting for something outside the capture (a key log file
+    /// still being written) look again.
+    public func poll() {
+        for (connection, layer) in layers where layer.isWaiting {
+            layer.poll { layered($0, connection: connection) }
+        }
+    }
+
     /// The capture ended: flush every connection.
     public func finish() {
         assembler.finish { handle($0) }
@@ -117,8 +125,10 @@ public final class CaptureInspector {
 
     private func finishConnection(_ connection: Int, reason: TCPCloseReason, at timestamp: Timestamp) {
         let info = layeredConnections.removeValue(forKey: connection)
-        if let layer = layers.removeValue(forKey: connection) {
+        if let layer = layers[connection] {
+            // Still registered while it flushes: an `open` it completes carries its TLS session.
             layer.finish(at: timestamp) { layered($0, connection: connection) }
+            layers[connection] = nil
             if let stream = layer.undecrypted, let info {
                 deliver(.undecrypted(UndecryptedConnection(
                     connection: connection, start: stream.start, timestamp: stream.end, client: info.initiator, server: info.responder,

@@ -22,6 +22,21 @@ public struct TLSDecryptionConfiguration: Sendable {
     /// the window bounds the work a lossy capture costs.
     public var maxResynchronizationWindow = 8
 
+    /// `sniff`: the key log file a browser may still be appending to. A connection whose client
+    /// random neither `keyLog` nor the file knows yet holds its records (up to
+    /// `maxBytesHeldAwaitingKey`, for at most `maxKeyWaitSeconds` of packet time) while the file
+    /// is read again, so connections opened after the capture started decrypt too.
+    public var liveKeyLog: TLSKeyLogFile?
+
+    /// Most record bytes one connection holds while waiting for its secrets to appear in
+    /// `liveKeyLog`. The secrets are written during the handshake, so the first few records
+    /// (the rest of the handshake, the HTTP upgrade) are what waits; past the cap the connection
+    /// is reported `no_key`.
+    public var maxBytesHeldAwaitingKey = 256 << 10
+
+    /// Longest wait, in packet time, for a connection's secrets to appear in `liveKeyLog`.
+    public var maxKeyWaitSeconds = 10.0
+
     public init(keyLog: TLSKeyLog = TLSKeyLog(parsing: [UInt8]())) {
         self.keyLog = keyLog
     }

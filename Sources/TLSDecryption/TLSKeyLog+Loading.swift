@@ -7,6 +7,9 @@ import Darwin
 /// Why a key log file cannot be used at all.
 public struct TLSKeyLogError: Error, Sendable, CustomStringConvertible {
     public var description: String
+    /// The file is readable text but holds no secret (yet): fatal for a capture file read
+    /// after the fact, not for `sniff`, whose key log a browser may be about to write.
+    public var holdsNoSecret = false
 }
 
 extension TLSKeyLog {
@@ -49,12 +52,12 @@ extension TLSKeyLog {
         if ferror(file) != 0 {
             throw TLSKeyLogError(description: "cannot read key log '\(path)': read error")
         }
-        guard total > 0 else { throw TLSKeyLogError(description: "key log '\(path)' is empty") }
+        guard total > 0 else { throw TLSKeyLogError(description: "key log '\(path)' is empty", holdsNoSecret: true) }
         keyLog.finishParsing()
         guard !keyLog.isEmpty else {
             var message = "key log '\(path)' holds no TLS secret"
             if let first = keyLog.malformedLines.first { message += " (\(keyLog.malformedLineCount) malformed lines, first \(first))" }
-            throw TLSKeyLogError(description: message)
+            throw TLSKeyLogError(description: message, holdsNoSecret: true)
         }
         return keyLog
     }

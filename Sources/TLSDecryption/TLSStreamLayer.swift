@@ -36,9 +36,11 @@ public final class TLSStreamLayer: StreamLayer {
     /// TCP payload bytes per side (client, server) and when the first and last arrived.
     private var byteCounts: [UInt64] = [0, 0]
     private var firstTimestamp: Timestamp?
-    private var lastTimestamp = Timestamp.zero
+    var lastTimestamp = Timestamp.zero
     var hasReportedAuthenticationFailure = false
     var hasReportedRecordLoss = false
+    /// Set while the secrets are awaited from a key log file still being written (`sniff`).
+    var awaitingKey: AwaitingKey?
 
     public init(configuration: TLSDecryptionConfiguration) {
         self.configuration = configuration
@@ -98,6 +100,14 @@ public final class TLSStreamLayer: StreamLayer {
         case .passthrough:
             output(.gap(side: side, byteCount: count, timestamp: timestamp))
         case .tls:
+            if awaitingKey != nil {
+                // The held records and the ones after the gap could not be lined up again.
+                awaitingKey = nil
+                if let summary {
+                    reportUndecryptable(.noKey, "\(summary): its key was not in the key log yet when \(count) bytes of it were lost", at: timestamp, output)
+                }
+                return
+            }
             loseBytes(count, side: side, at: timestamp, output)
         }
     }
@@ -109,6 +119,8 @@ public final class TLSStreamLayer: StreamLayer {
         case .passthrough:
             break
         case .tls:
+            // The key log file may have been written since the last look: a last one, now.
+            if awaitingKey != nil { retryKeyLookup(at: lastTimestamp, force: true, output) }
             guard !isUndecryptable else { return }
             for index in halves.indices where halves[index].decryptor != nil {
                 // A record cut by the end of the capture, or lost bytes never followed by a

@@ -26,11 +26,17 @@ public protocol StreamLayer: AnyObject {
     /// Set when the layer could not open the connection (a TLS connection without key): asked
     /// after `finish`, so the connection is listed with what is known about it.
     var undecrypted: UndecryptedStream? { get }
+    /// True while the layer holds bytes waiting for something outside the capture (a key that a
+    /// key log file being written does not hold yet): `poll` is then called when the capture is idle.
+    var isWaiting: Bool { get }
+    func poll(_ output: (StreamLayerOutput) -> Void)
 }
 
 extension StreamLayer {
     public var tlsSession: TLSSessionInfo? { nil }
     public var undecrypted: UndecryptedStream? { nil }
+    public var isWaiting: Bool { false }
+    public func poll(_ output: (StreamLayerOutput) -> Void) {}
 }
 
 /// What a stream layer hands on.

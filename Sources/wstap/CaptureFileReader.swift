@@ -6,6 +6,7 @@ import WebSocketInspection
 /// and words for people what it reports: warnings, `--stats`, a progress bar on a terminal.
 enum CaptureFileReader {
     static func inspect(_ file: String, options: DecodingOptions, emit: @escaping (InspectorEvent) -> Void) throws {
+        try KeyLogOption.requireSecrets(flag: options.keylog)
         var reader = CaptureReader(configuration: options.configuration, filter: options.filter)
         var meter: ProgressMeter?
         var decided = false

@@ -80,6 +80,13 @@ struct DecodingOptions: ParsableArguments {
         return configuration
     }
 
+    /// `configuration` for a live capture: the key log file is read again as connections appear.
+    var liveConfiguration: InspectorConfiguration {
+        var configuration = configuration
+        configuration.streamLayers = KeyLogOption.streamLayers(flag: keylog, live: true)
+        return configuration
+    }
+
     /// The `--stats` line: what was read and the process's peak resident memory.
     func printStatistics(_ statistics: InspectorStatistics, events: Int) {
         guard stats else { return }

@@ -23,6 +23,11 @@ enum KeyLogOption {
                 let keyLog = try TLSKeyLog.load(path: flag)
                 if announce { keyLog.warnings.forEach(Diagnostics.warning) }
                 return keyLog
+            } catch where error.holdsNoSecret {
+                // Fatal when reading a file (`requireSecrets`), not for sniff: a browser may be
+                // about to write it.
+                cache.storeProblem(error.description, for: flag)
+                return nil
             } catch {
                 if announce { Diagnostics.error(error.description) }
                 throw ExitCode(2)
@@ -44,10 +49,52 @@ enum KeyLogOption {
     }
 
     /// The stream layers of a command: TLS decryption on every connection (with no key log it
-    /// still lists each TLS connection with `no_key` instead of showing nothing).
-    static func streamLayers(flag: String?) -> StreamLayerFactory {
+    /// still lists each TLS connection with `no_key` instead of showing nothing). `live` (sniff):
+    /// the key log file is read again when a connection's client random is not in it yet.
+    static func streamLayers(flag: String?, live: Bool = false) -> StreamLayerFactory {
         let keyLog = cache.value(for: flag) ?? ((try? load(flag: flag, announce: false)) ?? nil)
-        return .tls(TLSDecryptionConfiguration(keyLog: keyLog ?? TLSKeyLog(parsing: [UInt8]())))
+        var configuration = TLSDecryptionConfiguration(keyLog: keyLog ?? TLSKeyLog(parsing: [UInt8]()))
+        if live, let path = flag ?? environmentPath {
+            configuration.liveKeyLog = liveFiles.file(for: path)
+        }
+        return .tls(configuration)
+    }
+
+    /// `SSLKEYLOGFILE` when set and not empty.
+    static var environmentPath: String? {
+        guard let variable = getenv("SSLKEYLOGFILE"), variable.pointee != 0 else { return nil }
+        return String(cString: variable)
+    }
+
+    /// For commands that read a capture after the fact: a `--keylog` that holds no secret is an
+    /// error (one line, exit status 2). `sniff` does not call it: its key log may still be empty.
+    static func requireSecrets(flag: String?) throws {
+        guard let flag, let problem = cache.problem(for: flag) else { return }
+        Diagnostics.error(problem)
+        throw ExitCode(2)
+    }
+
+    /// For sniff: says when the key log holds nothing yet (it will be read again).
+    static func noteIfEmpty(flag: String?) {
+        guard let flag, cache.problem(for: flag) != nil else { return }
+        Diagnostics.note("the key log '\(flag)' holds no secret yet: it is read again when a connection it does not know appears")
+    }
+
+    /// One `TLSKeyLogFile` per path for the run, shared by every connection.
+    static let liveFiles = LiveFiles()
+
+    final class LiveFiles: @unchecked Sendable {
+        private let lock = NSLock()
+        private var files: [String: TLSKeyLogFile] = [:]
+
+        func file(for path: String) -> TLSKeyLogFile {
+            lock.withLock {
+                if let file = files[path] { return file }
+                let file = TLSKeyLogFile(path: path)
+                files[path] = file
+                return file
+            }
+        }
     }
 
     /// The key log `validate` loaded, so a large file is read and parsed once per run.
@@ -56,6 +103,15 @@ enum KeyLogOption {
     final class Cache: @unchecked Sendable {
         private let lock = NSLock()
         private var entries: [String: TLSKeyLog] = [:]
+        private var problems: [String: String] = [:]
+
+        func storeProblem(_ problem: String, for flag: String) {
+            lock.withLock { problems[flag] = problem }
+        }
+
+        func problem(for flag: String) -> String? {
+            lock.withLock { problems[flag] }
+        }
 
         func value(for flag: String?) -> TLSKeyLog? {
             lock.withLock { entries[flag ?? ""] }
