@@ -118,7 +118,7 @@ public struct JSONLinesFormatter {
         JSONEncoding.appendString(tls.version, to: &output)
         optionalString("cipher", tls.cipher, &output)
         optionalString("sni", tls.serverName, &output)
-        optionalString("alpn", tls.protocols.first, &output)
+        optionalString("alpn", tls.protocols.isEmpty ? nil : tls.protocols.joined(separator: ","), &output)
         output.append(UInt8(ascii: "}"))
     }
 

@@ -26,7 +26,7 @@ extension SessionSummaryFormatter {
             JSONEncoding.appendString(tls.version, to: &out)
             optional("cipher", tls.cipher, &out)
             optional("sni", tls.serverName, &out)
-            optional("alpn", tls.protocols.first, &out)
+            optional("alpn", tls.protocols.isEmpty ? nil : tls.protocols.joined(separator: ","), &out)
             out.append(UInt8(ascii: "}"))
         } else {
             JSONEncoding.appendRaw("null", to: &out)
@@ -52,7 +52,7 @@ extension SessionSummaryFormatter {
         if let tls = connection.tls {
             text += " \(tls.version)"
             if let name = tls.serverName { text += " SNI \(TerminalSafeText(name))" }
-            if let alpn = tls.protocols.first { text += " ALPN \(TerminalSafeText(alpn))" }
+            if !tls.protocols.isEmpty { text += " ALPN \(TerminalSafeText(tls.protocols.joined(separator: ",")))" }
         }
         text += " \(TextFormatter.size(connection.bytesFromClient)) from client, \(TextFormatter.size(connection.bytesFromServer)) from server"
         return text + "\n"

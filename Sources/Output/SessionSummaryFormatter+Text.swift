@@ -48,7 +48,7 @@ extension SessionSummaryFormatter {
         for refusal in refused {
             output += style.problem("#\(refusal.connection) upgrade refused") + " \(refusal.client) → \(refusal.server) GET \(TerminalSafeText(refusal.path)): \(refusal.status) \(TerminalSafeText(refusal.reason))\n"
         }
-        for connection in undecrypted { output += undecryptedLine(connection) }
+        for connection in undecrypted.sorted(by: { $0.connection < $1.connection }) { output += undecryptedLine(connection) }
         return output
     }
 

@@ -51,4 +51,32 @@ struct TLSRealPeersTests {
         #expect(lines.filter { $0["kind"] as? String == "http2_not_decoded" }.count == 1, "\(lines)")
         #expect(!lines.contains { $0["event"] as? String == "tls" || $0["kind"] as? String == "no_key" }, "\(lines)")
     }
+
+    /// Headless Chromium's own WebSocket over wss:// (SSLKEYLOGFILE, a self-signed certificate,
+    /// permessage-deflate; scripts/capture/record_tls_browser.py): every message matches what the
+    /// page and the server logged; the page's other TLS connections (HTTP/1.1 requests) decrypt
+    /// too and are not WebSocket, so nothing else is printed.
+    @Test func chromiumOverWSS() throws {
+        let folder = WSTapRunner.capturesFolder.appendingPathComponent("tls/browser")
+        let capture = RecordedCaptureTests.Capture(name: "browser-chromium-tls", file: folder.appendingPathComponent("browser-chromium-tls.pcap"),
+                                                   truth: folder.appendingPathComponent("browser-chromium-tls.truth.jsonl"))
+        let keyLog = folder.appendingPathComponent("browser-chromium-tls.keylog").path
+        let result = try WSTapRunner.run(["read", "--format", "jsonl", "--keylog", keyLog, capture.file.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = try result.jsonLines()
+        let expected = try RecordedCaptureTests.truth(of: capture)
+        let (actual, incomplete) = RecordedCaptureTests.decoded(lines)
+        #expect(incomplete == 0)
+        #expect(expected.values.reduce(0) { $0 + $1.count } == 10)
+        for (key, sent) in expected { #expect(actual[key] == sent, "\(key)") }
+        #expect(!lines.contains { $0["event"] as? String == "anomaly" || $0["event"] as? String == "tls" }, "\(lines)")
+        let open = try #require(lines.first { $0["event"] as? String == "open" })
+        #expect((open["tls"] as? [String: Any])?["alpn"] as? String == "http/1.1")
+        #expect((open["extensions"] as? [String])?.first?.hasPrefix("permessage-deflate") == true)
+        // Without the key log, each of Chromium's TLS connections is listed.
+        let without = try WSTapRunner.run(["read", "--format", "jsonl", capture.file.path])
+        let listed = try without.jsonLines().filter { $0["event"] as? String == "tls" }
+        #expect(listed.count >= 2, "\(listed)")
+        #expect(listed.contains { ($0["tls"] as? [String: Any])?["alpn"] as? String == "http/1.1" })
+    }
 }
