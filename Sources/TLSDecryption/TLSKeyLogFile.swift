@@ -13,7 +13,7 @@ import Foundation
 /// Reads are incremental (from where the last one stopped; a file that shrank was replaced and is
 /// read again from its start), happen only when the file grew, and at most once per
 /// `minimumRereadInterval` of wall-clock time, so a flood of connections without key costs a
-/// `stat` each, not a read. The same caps as a key log read once hold (`TLSKeyLog.maxFileBytes`,
+/// `stat` each, not a read. The same caps as a key log read once hold (`maxBytes`,
 /// the entry cap). A class shared by every connection's layer; its lock makes it safe to share.
 public final class TLSKeyLogFile: @unchecked Sendable {
     /// Least wall-clock time between two reads: short enough that a connection's secrets, written
@@ -23,6 +23,8 @@ public final class TLSKeyLogFile: @unchecked Sendable {
 
     public let path: String
     public let minimumRereadInterval: Duration
+    /// Largest file read, as for a key log read once (`--max-keylog-bytes`).
+    public let maxBytes: Int
     private let lock = NSLock()
     private var keyLog: TLSKeyLog
     private var offset: Int64 = 0
@@ -33,8 +35,10 @@ public final class TLSKeyLogFile: @unchecked Sendable {
     public private(set) var lastProblem: String?
 
     /// Opens and reads what the file holds now; an empty file is fine (a browser just started).
-    public init(path: String, maxEntries: Int = TLSKeyLog.defaultMaxEntries, minimumRereadInterval: Duration = defaultMinimumRereadInterval) {
+    public init(path: String, maxEntries: Int = TLSKeyLog.defaultMaxEntries, maxBytes: Int = TLSKeyLog.maxFileBytes,
+                minimumRereadInterval: Duration = defaultMinimumRereadInterval) {
         self.path = path
+        self.maxBytes = maxBytes
         self.minimumRereadInterval = minimumRereadInterval
         keyLog = TLSKeyLog(maxEntries: maxEntries)
         readNewBytes()
@@ -72,8 +76,8 @@ public final class TLSKeyLogFile: @unchecked Sendable {
             offset = 0
         }
         guard size > offset else { return }
-        guard size <= Int64(TLSKeyLog.maxFileBytes) else {
-            lastProblem = "key log '\(path)' grew past \(TLSKeyLog.maxFileBytes >> 20) MiB: no longer read"
+        guard size <= Int64(maxBytes) else {
+            lastProblem = "key log '\(path)' grew past \(maxBytes) bytes (--max-keylog-bytes): no longer read"
             return
         }
         guard let file = fopen(path, "rb") else { return }

@@ -8,6 +8,7 @@ enum CaptureFileReader {
     static func inspect(_ file: String, options: DecodingOptions, emit: @escaping (InspectorEvent) -> Void) throws {
         try KeyLogOption.requireSecrets(flag: options.keylog)
         var reader = CaptureReader(configuration: options.configuration, filter: options.filter)
+        reader.maxEmbeddedSecretsBytes = options.maxKeylogBytes
         var meter: ProgressMeter?
         var decided = false
         reader.onProgress = { bytesRead, totalBytes in

@@ -8,6 +8,7 @@ import Inspector
 import PacketCapture
 import Sessions
 import Output
+import TLSDecryption
 import WebSocketInspection
 import WebSocketProtocol
 
@@ -47,6 +48,15 @@ struct DecodingOptions: ParsableArguments {
     @Option(name: .long, help: KeyLogOption.helpText)
     var keylog: String?
 
+    @Option(name: .long, help: "Largest key log file read, and most TLS secrets kept from a pcapng file's Decryption Secrets Blocks, in bytes.")
+    var maxKeylogBytes: Int = TLSKeyLog.maxFileBytes
+
+    @Option(name: .long, help: "Most TLS connections (client randoms) kept from a key log; further lines are counted in a warning.")
+    var maxKeylogEntries: Int = TLSKeyLog.defaultMaxEntries
+
+    @Option(name: .long, help: "TLS record sequence numbers tried on the first record after a capture gap (each try is one decryption).")
+    var tlsResyncRecords: Int = TLSDecryptionConfiguration().maxResynchronizationWindow
+
     @Flag(name: .long, help: "Do not look for WebSocket frames in connections whose handshake was not captured.")
     var noMidstream = false
 
@@ -61,7 +71,10 @@ struct DecodingOptions: ParsableArguments {
         guard maxAnomaliesPerKind > 0 else { throw ValidationError("--max-anomalies-per-kind must be positive") }
         guard maxAnomalyDetailBytes >= 64 else { throw ValidationError("--max-anomaly-detail-bytes must be at least 64") }
         guard maxFragmentLengths >= 0 else { throw ValidationError("--max-fragment-lengths must be zero or more") }
-        try KeyLogOption.validate(flag: keylog)
+        guard maxKeylogBytes > 0 else { throw ValidationError("--max-keylog-bytes must be positive") }
+        guard maxKeylogEntries > 0 else { throw ValidationError("--max-keylog-entries must be positive") }
+        guard (0...1024).contains(tlsResyncRecords) else { throw ValidationError("--tls-resync-records must be between 0 and 1024") }
+        try KeyLogOption.validate(flag: keylog, limits: .init(maxBytes: maxKeylogBytes, maxEntries: maxKeylogEntries, resynchronizationWindow: tlsResyncRecords))
     }
 
     var configuration: InspectorConfiguration {

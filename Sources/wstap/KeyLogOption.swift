@@ -20,7 +20,7 @@ enum KeyLogOption {
     static func load(flag: String?, announce: Bool) throws -> TLSKeyLog? {
         if let flag {
             do {
-                let keyLog = try TLSKeyLog.load(path: flag)
+                let keyLog = try TLSKeyLog.load(path: flag, maxEntries: cache.limits.maxEntries, maxBytes: cache.limits.maxBytes)
                 if announce { keyLog.warnings.forEach(Diagnostics.warning) }
                 return keyLog
             } catch where error.holdsNoSecret {
@@ -36,7 +36,7 @@ enum KeyLogOption {
         guard let variable = getenv("SSLKEYLOGFILE"), variable.pointee != 0 else { return nil }
         let path = String(cString: variable)
         do {
-            let keyLog = try TLSKeyLog.load(path: path)
+            let keyLog = try TLSKeyLog.load(path: path, maxEntries: cache.limits.maxEntries, maxBytes: cache.limits.maxBytes)
             if announce {
                 Diagnostics.note("using the TLS key log named by SSLKEYLOGFILE: \(path)")
                 keyLog.warnings.forEach(Diagnostics.warning)
@@ -54,6 +54,7 @@ enum KeyLogOption {
     static func streamLayers(flag: String?, live: Bool = false) -> StreamLayerFactory {
         let keyLog = cache.value(for: flag) ?? ((try? load(flag: flag, announce: false)) ?? nil)
         var configuration = TLSDecryptionConfiguration(keyLog: keyLog ?? TLSKeyLog(parsing: [UInt8]()))
+        configuration.maxResynchronizationWindow = cache.limits.resynchronizationWindow
         if live, let path = flag ?? environmentPath {
             configuration.liveKeyLog = liveFiles.file(for: path)
         }
@@ -90,7 +91,8 @@ enum KeyLogOption {
         func file(for path: String) -> TLSKeyLogFile {
             lock.withLock {
                 if let file = files[path] { return file }
-                let file = TLSKeyLogFile(path: path)
+                let limits = KeyLogOption.cache.limits
+                let file = TLSKeyLogFile(path: path, maxEntries: limits.maxEntries, maxBytes: limits.maxBytes)
                 files[path] = file
                 return file
             }
@@ -104,6 +106,14 @@ enum KeyLogOption {
         private let lock = NSLock()
         private var entries: [String: TLSKeyLog] = [:]
         private var problems: [String: String] = [:]
+        private var storedLimits = Limits()
+
+        /// The TLS limits of this run (`--max-keylog-bytes`, `--max-keylog-entries`,
+        /// `--tls-resync-records`), set by `validate` before anything is loaded.
+        var limits: Limits {
+            get { lock.withLock { storedLimits } }
+            set { lock.withLock { storedLimits = newValue } }
+        }
 
         func storeProblem(_ problem: String, for flag: String) {
             lock.withLock { problems[flag] = problem }
@@ -123,8 +133,16 @@ enum KeyLogOption {
         }
     }
 
+    /// The limits of key logs and TLS decryption a user may change.
+    struct Limits {
+        var maxBytes = TLSKeyLog.maxFileBytes
+        var maxEntries = TLSKeyLog.defaultMaxEntries
+        var resynchronizationWindow = TLSDecryptionConfiguration().maxResynchronizationWindow
+    }
+
     /// `load` for a command's `validate`: prints what it has to say and remembers the result.
-    static func validate(flag: String?) throws {
+    static func validate(flag: String?, limits: Limits = Limits()) throws {
+        cache.limits = limits
         cache.store(try load(flag: flag, announce: true), for: flag)
     }
 }
