@@ -84,7 +84,7 @@ public struct TextFormatter {
             let arrow = anomaly.direction.map { " " + Self.arrow($0) } ?? ""
             return "\(Self.time(anomaly.timestamp)) \(connection)\(arrow) ! \(anomaly.kind): \(TerminalSafeText(anomaly.detail))"
         case .undecrypted(let connection):
-            return "\(Self.time(connection.timestamp)) #\(connection.connection) wss \(connection.client) → \(connection.server) not decrypted (\(connection.reason)): "
+            return "\(Self.time(connection.timestamp)) #\(connection.connection) TLS \(connection.client) → \(connection.server) not decrypted (\(connection.reason)): "
                 + "\(Self.size(connection.bytesFromClient)) from client, \(Self.size(connection.bytesFromServer)) from server; \(TerminalSafeText(connection.detail))"
         case .close(let close):
             return "\(Self.time(close.timestamp)) #\(close.connection) end (\(close.reason.name)): \(close.messagesFromClient) from client, \(close.messagesFromServer) from server"
