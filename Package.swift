@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "TLSDecryptionTests", dependencies: ["TLSDecryption", "WebSocketInspection", "TCPReassembly", "PacketDecoding", "TestSupport"]),
         .testTarget(name: "OutputTests", dependencies: ["Output", "Sessions", "WebSocketInspection", "WebSocketProtocol", "TCPReassembly", "PacketDecoding", "TestSupport"]),
         .testTarget(name: "ConversationTests", dependencies: ["Conversation", "Sessions", "WebSocketProtocol", "WebSocketInspection", "Inspector"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["wstap", "PacketCapture", "Inspector", "Sessions", "Output", "WebSocketProtocol", "WebSocketInspection"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["wstap", "PacketCapture", "PacketDecoding", "Inspector", "Sessions", "Output", "WebSocketProtocol", "WebSocketInspection"]),
     ],
     swiftLanguageModes: [.v6]
 )

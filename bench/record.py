@@ -42,6 +42,8 @@ def main():
     p.add_argument("out")
     p.add_argument("--size-mb", type=int, required=True)
     p.add_argument("--connections", type=int, default=16)
+    p.add_argument("--tls", action="store_true",
+                   help="the same traffic over TLS 1.3 AES-128-GCM (wss://); the client's key log goes to OUT.keylog")
     p.add_argument("--live", metavar="WSTAP",
                    help="decode live with `WSTAP sniff --format jsonl` into OUT instead of recording a "
                         "pcap; N MiB is then counted on lo's byte counter")
@@ -76,12 +78,25 @@ def main():
             raise RuntimeError("tcpdump died: " + open(errpath).read())
         py = sys.executable
         traffic = os.path.join(HERE, "traffic.py")
+        server_tls, client_tls, env = [], [], None
+        if args.tls:
+            cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                            "-days", "2", "-subj", "/CN=localhost"], check=True, capture_output=True)
+            conf = os.path.join(tmp, "openssl.cnf")
+            with open(conf, "w") as f:
+                f.write("openssl_conf = default_conf\n[default_conf]\nssl_conf = ssl_sect\n[ssl_sect]\n"
+                        "system_default = system_default_sect\n[system_default_sect]\n"
+                        "Ciphersuites = TLS_AES_128_GCM_SHA256\n")
+            env = dict(os.environ, OPENSSL_CONF=conf)
+            server_tls = ["--tls", "--cert", cert, "--key", key]
+            client_tls = ["--tls", "--keylog", args.out + ".keylog.partial"]
         server = subprocess.Popen(ns(py, traffic, "server", "--port", str(PORT), "--log", slog,
-                                     "--ready", ready, "--stop", stop))
+                                     "--ready", ready, "--stop", stop, *server_tls), env=env)
         procs.append(server)
         wait_for(lambda: os.path.exists(ready), 30, "server ready")
         client = subprocess.Popen(ns(py, traffic, "client", "--port", str(PORT), "--log", clog,
-                                     "--connections", str(args.connections), "--stop", stop))
+                                     "--connections", str(args.connections), "--stop", stop, *client_tls), env=env)
         procs.append(client)
         started = time.time()
         last = 0
@@ -133,6 +148,8 @@ def main():
             raise RuntimeError(f"expected {2 * args.connections} truth lines, got {len(lines)}")
         with open(args.out + ".truth.jsonl", "w") as f:
             f.writelines(sorted(lines))
+        if args.tls:
+            os.rename(args.out + ".keylog.partial", args.out + ".keylog")
         os.rename(pcap, args.out)
         if args.live:
             print(f"[record] live: {(lo_bytes(namespace) - base) >> 20} MiB on lo in {traffic_seconds:.1f} s of "

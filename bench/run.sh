@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The wstap benchmark: one command from a clean clone (as root, for the network namespace).
 #
-#   bench/run.sh [--size-mb N] [--runs R] [--connections C] [--replay] [--live]
+#   bench/run.sh [--size-mb N] [--runs R] [--connections C] [--tls] [--replay] [--live]
 #
+# --tls records (and times) the same traffic over TLS 1.3 AES-128-GCM (wss://): the client's key
+# log is written beside the capture, and wstap (--keylog) and tshark (-o tls.keylog_file:) both
+# decrypt with it.
 # --replay and --live also run bench/replay.sh and bench/live.sh (replay speed, live decoding)
 # with the same release build, after the table.
 # 1. installs what it needs (tcpdump, tshark, GNU time, ethtool, libpcap, Python websockets),
@@ -23,14 +26,16 @@ size_mb=600
 runs=3
 connections=16
 also=()
+tls=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --size-mb) size_mb="$2"; shift 2 ;;
         --runs) runs="$2"; shift 2 ;;
         --connections) connections="$2"; shift 2 ;;
+        --tls) tls="-tls"; shift ;;
         --replay) also+=(replay); shift ;;
         --live) also+=(live); shift ;;
-        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench/run.sh: unknown argument $1 (try --help)" >&2; exit 64 ;;
     esac
 done
@@ -59,19 +64,25 @@ swift build -c release 2>&1 | tail -1
 wstap="$(swift build -c release --show-bin-path)/wstap"
 
 mkdir -p bench/out
-capture="bench/out/capture-${size_mb}MB.pcap"
+capture="bench/out/capture-${size_mb}MB${tls}.pcap"
+keylog=() tshark_decode=(-d tcp.port==9300,http) record_tls=()
+if [ -n "$tls" ]; then
+    keylog=(--keylog "$capture.keylog")
+    tshark_decode=(-o "tls.keylog_file:$capture.keylog" -d tcp.port==9300,tls)
+    record_tls=(--tls)
+fi
 if [ -f "$capture" ] && [ -f "$capture.truth.jsonl" ]; then
     echo "== reusing $capture ($(( $(stat -c %s "$capture") >> 20 )) MiB)"
 else
     echo "== recording $capture ($size_mb MiB, $connections connections)"
-    python3 bench/record.py "$capture" --size-mb "$size_mb" --connections "$connections"
+    python3 bench/record.py "$capture" --size-mb "$size_mb" --connections "$connections" "${record_tls[@]}"
 fi
 
 echo "== checking that wstap found every message the peers sent"
-"$wstap" read "$capture" --format jsonl | python3 bench/check.py "$capture.truth.jsonl"
+"$wstap" read "$capture" "${keylog[@]}" --format jsonl | python3 bench/check.py "$capture.truth.jsonl"
 
 # The first fifth of the capture (whole packets), for the memory-growth comparison.
-small="bench/out/capture-${size_mb}MB-first-fifth.pcap"
+small="bench/out/capture-${size_mb}MB${tls}-first-fifth.pcap"
 if [ ! -f "$small" ]; then
     python3 - "$capture" "$small" <<'EOF'
 import struct, sys
@@ -108,12 +119,12 @@ measure() {
 
 echo "== timing, $runs runs each (median)"
 floor=$(measure "tcpdump -r (libpcap floor)" tcpdump -r "$capture" -w /dev/null)
-read_jsonl=$(measure "wstap read --format jsonl" "$wstap" read "$capture" --format jsonl)
-sessions=$(measure "wstap sessions" "$wstap" sessions "$capture")
-small_read=$(measure "wstap read --format jsonl (first fifth)" "$wstap" read "$small" --format jsonl)
+read_jsonl=$(measure "wstap read --format jsonl" "$wstap" read "$capture" "${keylog[@]}" --format jsonl)
+sessions=$(measure "wstap sessions" "$wstap" sessions "$capture" "${keylog[@]}")
+small_read=$(measure "wstap read --format jsonl (first fifth)" "$wstap" read "$small" "${keylog[@]}" --format jsonl)
 # tshark prints text payloads (websocket.payload.text) and binary ones in hex (data.data), so
 # both tools write out every payload they decoded.
-tshark=$(measure "tshark -Y websocket -T fields" tshark -r "$capture" -d tcp.port==9300,http \
+tshark=$(measure "tshark -Y websocket -T fields" tshark -r "$capture" "${tshark_decode[@]}" \
     -Y websocket -T fields -e frame.number -e websocket.opcode -e websocket.payload.text -e data.data)
 
 results="bench/out/results-${size_mb}MB.md"

@@ -112,7 +112,7 @@ async def run_server(args):
             done.set()
 
     async with serve(handler, "127.0.0.1", args.port, compression="deflate", max_size=None,
-                     ping_interval=None):
+                     ping_interval=None, ssl=tls_context(args, server=True)):
         open(args.ready, "w").close()
         await done.wait()
 
@@ -121,8 +121,10 @@ async def run_client(args):
     log = open(args.log, "w")
 
     async def one(k):
-        async with connect(f"ws://127.0.0.1:{args.port}/bench/{k}", compression="deflate",
-                           max_size=None, ping_interval=None, open_timeout=30) as ws:
+        ctx = tls_context(args, server=False)
+        async with connect(f"{'wss' if ctx else 'ws'}://127.0.0.1:{args.port}/bench/{k}", compression="deflate",
+                           max_size=None, ping_interval=None, open_timeout=30, ssl=ctx,
+                           server_hostname="localhost" if ctx else None) as ws:
             client = "%s:%d" % ws.local_address[:2]
             tally = Tally()
             reader = asyncio.create_task(drain(ws))
@@ -133,6 +135,24 @@ async def run_client(args):
             log.flush()
 
     await asyncio.gather(*(one(k) for k in range(args.connections)))
+
+
+def tls_context(args, server):
+    """--tls: TLS 1.3 (the suite comes from OPENSSL_CONF, set by record.py: AES-128-GCM); the
+    client writes the key log the TLS bench decrypts with."""
+    if not args.tls:
+        return None
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER if server else ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.set_alpn_protocols(["http/1.1"])
+    if server:
+        ctx.load_cert_chain(args.cert, args.key)
+    else:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.keylog_filename = args.keylog
+    return ctx
 
 
 async def drain(ws):
@@ -156,6 +176,10 @@ def main():
     p.add_argument("--ready")
     p.add_argument("--stop")
     p.add_argument("--connections", type=int, default=16)
+    p.add_argument("--tls", action="store_true", help="wss:// (TLS 1.3); needs --cert/--key (server), --keylog (client)")
+    p.add_argument("--cert")
+    p.add_argument("--key")
+    p.add_argument("--keylog")
     args = p.parse_args()
     asyncio.run(run_server(args) if args.role == "server" else run_client(args))
 

@@ -16,6 +16,8 @@ public final class CaptureInspector {
     private let configuration: InspectorConfiguration
     private var analyzers: [Int: ConnectionAnalyzer] = [:]
     private var layers: [Int: any StreamLayer] = [:]
+    /// The endpoints of connections with a stream layer, for the report of one it could not open.
+    private var layeredConnections: [Int: TCPConnectionInfo] = [:]
     private var messageDecoders: [Int: any MessageDecoder] = [:]
     private var anomalyLimiter: AnomalyLimiter
     private let emit: (InspectorEvent) -> Void
@@ -52,6 +54,14 @@ public final class CaptureInspector {
         }
     }
 
+    /// A live capture is idle: layers waiting for something outside the capture (a key log file
+    /// still being written) look again.
+    public func poll() {
+        for (connection, layer) in layers where layer.isWaiting {
+            layer.poll { layered($0, connection: connection) }
+        }
+    }
+
     /// The capture ended: flush every connection.
     public func finish() {
         assembler.finish { handle($0) }
@@ -65,7 +75,10 @@ public final class CaptureInspector {
         switch event {
         case .opened(let info):
             analyzers[info.id] = ConnectionAnalyzer(info: info, configuration: configuration.inspection)
-            if let layer = configuration.streamLayers.make(info) { layers[info.id] = layer }
+            if let layer = configuration.streamLayers.make(info) {
+                layers[info.id] = layer
+                layeredConnections[info.id] = info
+            }
         case .data(let connection, let side, let bytes, let timestamp):
             if let layer = layers[connection] {
                 layer.receive(bytes, from: side, at: timestamp) { layered($0, connection: connection) }
@@ -94,6 +107,7 @@ public final class CaptureInspector {
             // Not WebSocket: nothing downstream needs this connection's bytes any more.
             analyzers[connection] = nil
             layers[connection] = nil
+            layeredConnections[connection] = nil
         }
     }
 
@@ -110,8 +124,17 @@ public final class CaptureInspector {
     }
 
     private func finishConnection(_ connection: Int, reason: TCPCloseReason, at timestamp: Timestamp) {
-        if let layer = layers.removeValue(forKey: connection) {
+        let info = layeredConnections.removeValue(forKey: connection)
+        if let layer = layers[connection] {
+            // Still registered while it flushes: an `open` it completes carries its TLS session.
             layer.finish(at: timestamp) { layered($0, connection: connection) }
+            layers[connection] = nil
+            if let stream = layer.undecrypted, let info {
+                deliver(.undecrypted(UndecryptedConnection(
+                    connection: connection, start: stream.start, timestamp: stream.end, client: info.initiator, server: info.responder,
+                    tls: stream.tls, reason: stream.reason, detail: stream.detail,
+                    bytesFromClient: stream.bytesFromClient, bytesFromServer: stream.bytesFromServer)))
+            }
         }
         analyzers.removeValue(forKey: connection)?.finish(reason: reason, at: timestamp) { deliver($0) }
         // A connection that never became WebSocket (or was given up) has no close event to carry
@@ -162,7 +185,7 @@ public final class CaptureInspector {
             // The summary of suppressed anomalies belongs to the connection: before its close.
             for anomaly in anomalyLimiter.finish(connection: close.connection, at: close.timestamp) { emit(.anomaly(anomaly)) }
             emit(event)
-        case .refused, .gap:
+        case .refused, .gap, .undecrypted:
             emit(event)
         }
     }

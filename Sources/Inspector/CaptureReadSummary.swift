@@ -7,6 +7,10 @@ public struct CaptureReadSummary: Sendable {
     public var events: Int
     /// How the read ended, when it did not end at the end of the file.
     public var endingWarnings: [CaptureWarning] = []
+    /// What was wrong with the secrets embedded in the file (pcapng Decryption Secrets Blocks).
+    public var secretsWarnings: [CaptureWarning] = []
+    /// Said on standard error when the file's embedded TLS secrets were used.
+    public var secretsNote: String?
 
     public init(statistics: InspectorStatistics, snapshotLength: Int, events: Int) {
         self.statistics = statistics
@@ -26,8 +30,8 @@ public struct CaptureReadSummary: Sendable {
         return result
     }
 
-    /// Every warning: what the counts imply, then how the read ended.
-    public var warnings: [CaptureWarning] { statisticsWarnings + endingWarnings }
+    /// Every warning: the embedded secrets, what the counts imply, then how the read ended.
+    public var warnings: [CaptureWarning] { secretsWarnings + statisticsWarnings + endingWarnings }
 }
 
 /// A warning about a capture as a whole (not about one connection: those are anomalies).
@@ -39,6 +43,8 @@ public enum CaptureWarning: Sendable, Equatable, CustomStringConvertible {
     case truncatedFile(path: String, message: String)
     /// A read error after some packets were decoded.
     case stoppedReading(path: String, packets: Int, reason: String)
+    /// A pcapng Decryption Secrets Block that could not be (fully) used.
+    case embeddedSecrets(String)
 
     public var description: String {
         switch self {
@@ -52,6 +58,8 @@ public enum CaptureWarning: Sendable, Equatable, CustomStringConvertible {
             return "'\(path)' ends in the middle of a packet record (\(message)); everything before it was decoded"
         case .stoppedReading(let path, let packets, let reason):
             return "stopped reading '\(path)' after \(packets) packets: \(reason)"
+        case .embeddedSecrets(let message):
+            return message
         }
     }
 }

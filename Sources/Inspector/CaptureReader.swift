@@ -21,6 +21,8 @@ public struct CaptureReader {
     /// Called every 256 packets with the bytes read so far and the file's size, when the source is
     /// a regular file (not standard input or a pipe).
     public var onProgress: ((_ bytesRead: Int64, _ totalBytes: Int64) -> Void)?
+    /// Most bytes of secrets kept from the file's pcapng Decryption Secrets Blocks.
+    public var maxEmbeddedSecretsBytes = PcapngSecretsScanner.defaultMaxSecretsBytes
 
     public init(configuration: InspectorConfiguration = .init(), filter: String? = nil) {
         self.configuration = configuration
@@ -51,6 +53,21 @@ public struct CaptureReader {
                 throw Failure(description: error.description)
             }
         }
+        // Secrets the file carries (pcapng Decryption Secrets Blocks) are used without any flag:
+        // libpcap skips those blocks, so they are looked for before it reads the packets.
+        var configuration = self.configuration
+        var secretsWarnings: [CaptureWarning] = []
+        var secretsNote: String?
+        if path != "-", let adding = configuration.streamLayers.addingEmbeddedSecrets {
+            let secrets = PcapngSecretsScanner.scan(path: path, maxSecretsBytes: maxEmbeddedSecretsBytes)
+            secretsWarnings += secrets.warnings.map(CaptureWarning.embeddedSecrets)
+            if secrets.tlsBlockCount > 0 {
+                let (factory, warnings) = adding(secrets.tlsKeyLog)
+                configuration.streamLayers = factory
+                secretsWarnings += warnings.map(CaptureWarning.embeddedSecrets)
+                secretsNote = "using the TLS secrets embedded in '\(path)' (\(secrets.tlsBlockCount) Decryption Secrets Block\(secrets.tlsBlockCount == 1 ? "" : "s"))"
+            }
+        }
         var events = 0
         let counting: (InspectorEvent) -> Void = { event in
             events += 1
@@ -69,6 +86,8 @@ public struct CaptureReader {
         let ending = loop.run(source, into: inspector)
         inspector.finish()
         var summary = CaptureReadSummary(statistics: inspector.statistics, snapshotLength: source.snapshotLength, events: events)
+        summary.secretsWarnings = secretsWarnings
+        summary.secretsNote = secretsNote
         switch ending {
         case .endOfCapture, .stopped:
             break

@@ -36,17 +36,7 @@ public struct JSONLinesFormatter {
                 JSONEncoding.appendKey("confidence", to: &output)
                 JSONEncoding.appendString(confidence.rawValue, to: &output)
             }
-            if let tls = info.tls {
-                // wss://: what the TLS hellos said (docs/jsonl.md).
-                JSONEncoding.appendKey("tls", to: &output)
-                output.append(UInt8(ascii: "{"))
-                JSONEncoding.appendKey("version", to: &output, first: true)
-                JSONEncoding.appendString(tls.version, to: &output)
-                optionalString("cipher", tls.cipher, &output)
-                optionalString("sni", tls.serverName, &output)
-                optionalString("alpn", tls.protocols.first, &output)
-                output.append(UInt8(ascii: "}"))
-            }
+            if let tls = info.tls { appendTLS(tls, &output) }
         case .refused(let refusal):
             header("refused", refusal.connection, refusal.timestamp, &output)
             appendEndpoints(refusal.client.description, refusal.server.description, &output)
@@ -88,6 +78,23 @@ public struct JSONLinesFormatter {
             JSONEncoding.appendString(anomaly.kind.name, to: &output)
             JSONEncoding.appendKey("detail", to: &output)
             JSONEncoding.appendString(anomaly.detail, to: &output)
+        case .undecrypted(let connection):
+            // A TLS connection that stays closed: what it is and why (docs/jsonl.md).
+            header("tls", connection.connection, connection.timestamp, &output)
+            appendEndpoints(connection.client.description, connection.server.description, &output)
+            JSONEncoding.appendKey("start", to: &output)
+            JSONEncoding.appendRaw(connection.start.description, to: &output)
+            JSONEncoding.appendKey("decrypted", to: &output)
+            JSONEncoding.appendBool(false, to: &output)
+            JSONEncoding.appendKey("reason", to: &output)
+            JSONEncoding.appendString(connection.reason.name, to: &output)
+            if let tls = connection.tls { appendTLS(tls, &output) } else { JSONEncoding.appendKey("tls", to: &output); JSONEncoding.appendRaw("null", to: &output) }
+            JSONEncoding.appendKey("bytes_from_client", to: &output)
+            JSONEncoding.appendInteger(connection.bytesFromClient, to: &output)
+            JSONEncoding.appendKey("bytes_from_server", to: &output)
+            JSONEncoding.appendInteger(connection.bytesFromServer, to: &output)
+            JSONEncoding.appendKey("detail", to: &output)
+            JSONEncoding.appendString(connection.detail, to: &output)
         case .close(let close):
             header("close", close.connection, close.timestamp, &output)
             appendKnownEndpoints(close.connection, &output)
@@ -101,6 +108,18 @@ public struct JSONLinesFormatter {
         }
         output.append(UInt8(ascii: "}"))
         output.append(UInt8(ascii: "\n"))
+    }
+
+    /// wss://: what the TLS hellos said, `"tls":{"version","cipher","sni","alpn"}`.
+    private func appendTLS(_ tls: TLSSessionInfo, _ output: inout [UInt8]) {
+        JSONEncoding.appendKey("tls", to: &output)
+        output.append(UInt8(ascii: "{"))
+        JSONEncoding.appendKey("version", to: &output, first: true)
+        JSONEncoding.appendString(tls.version, to: &output)
+        optionalString("cipher", tls.cipher, &output)
+        optionalString("sni", tls.serverName, &output)
+        optionalString("alpn", tls.protocols.isEmpty ? nil : tls.protocols.joined(separator: ","), &output)
+        output.append(UInt8(ascii: "}"))
     }
 
     private func formatMessage(_ message: WebSocketMessage, _ output: inout [UInt8]) {

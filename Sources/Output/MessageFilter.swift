@@ -39,6 +39,7 @@ public struct MessageFilter {
         switch event {
         case .open(let info): return selects(info.connection)
         case .refused(let refusal): return selects(refusal.connection) && direction == nil && pattern == nil && applicationNames.isEmpty
+        case .undecrypted(let connection): return selects(connection.connection) && direction == nil && pattern == nil && applicationNames.isEmpty
         case .gap(let connection, _, _, _): return selects(connection)
         case .close(let close): return selects(close.connection)
         case .anomaly(let anomaly):

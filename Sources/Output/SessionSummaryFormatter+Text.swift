@@ -4,10 +4,11 @@ import WebSocketInspection
 import Sessions
 
 extension SessionSummaryFormatter {
-    /// The overview table: one row per WebSocket connection, then one line per refused upgrade.
+    /// The overview table: one row per WebSocket connection, then one line per refused upgrade and
+    /// per TLS connection that was not decrypted.
     /// Column widths follow the content (the connections are in memory anyway). Strings from the
     /// traffic are escaped (`TerminalSafeText`) before widths are measured.
-    public func table(_ connections: [RecordedConnection], refused: [RefusedUpgrade]) -> String {
+    public func table(_ connections: [RecordedConnection], refused: [RefusedUpgrade], undecrypted: [UndecryptedConnection] = []) -> String {
         let header = ["#", "CLIENT → SERVER", "PATH", "START", "DURATION", "C→S", "S→C", "RTT avg", "CLOSE", "ISSUES"]
         var rows: [[String]] = []
         for connection in connections {
@@ -47,6 +48,7 @@ extension SessionSummaryFormatter {
         for refusal in refused {
             output += style.problem("#\(refusal.connection) upgrade refused") + " \(refusal.client) → \(refusal.server) GET \(TerminalSafeText(refusal.path)): \(refusal.status) \(TerminalSafeText(refusal.reason))\n"
         }
+        for connection in undecrypted.sorted(by: { $0.connection < $1.connection }) { output += undecryptedLine(connection) }
         return output
     }
 

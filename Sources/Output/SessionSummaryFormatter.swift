@@ -156,7 +156,7 @@ public struct SessionSummaryFormatter {
         out.append(UInt8(ascii: "}"))
     }
 
-    private func optional(_ key: StaticString, _ value: String?, _ out: inout [UInt8]) {
+    func optional(_ key: StaticString, _ value: String?, _ out: inout [UInt8]) {
         JSONEncoding.appendKey(key, to: &out)
         if let value { JSONEncoding.appendString(value, to: &out) } else { JSONEncoding.appendRaw("null", to: &out) }
     }

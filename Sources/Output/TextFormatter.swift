@@ -32,7 +32,7 @@ public struct TextFormatter {
         let line = formatLine(event)
         switch event {
         case .open: return style.open(line)
-        case .refused, .gap, .anomaly: return style.problem(line)
+        case .refused, .gap, .anomaly, .undecrypted: return style.problem(line)
         case .close: return style.closing(line)
         case .message(let message):
             if message.opcode == .close { return style.closing(line) }
@@ -83,6 +83,9 @@ public struct TextFormatter {
             let connection = anomaly.connection.map { "#\($0)" } ?? "-"
             let arrow = anomaly.direction.map { " " + Self.arrow($0) } ?? ""
             return "\(Self.time(anomaly.timestamp)) \(connection)\(arrow) ! \(anomaly.kind): \(TerminalSafeText(anomaly.detail))"
+        case .undecrypted(let connection):
+            return "\(Self.time(connection.timestamp)) #\(connection.connection) TLS \(connection.client) → \(connection.server) not decrypted (\(connection.reason)): "
+                + "\(Self.size(connection.bytesFromClient)) from client, \(Self.size(connection.bytesFromServer)) from server; \(TerminalSafeText(connection.detail))"
         case .close(let close):
             return "\(Self.time(close.timestamp)) #\(close.connection) end (\(close.reason.name)): \(close.messagesFromClient) from client, \(close.messagesFromServer) from server"
         }

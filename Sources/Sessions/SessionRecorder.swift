@@ -58,6 +58,8 @@ public final class SessionRecorder {
     private var index: [Int: Int] = [:]
     public private(set) var connections: [RecordedConnection] = []
     public private(set) var refused: [RefusedUpgrade] = []
+    /// TLS connections that were not decrypted (no key …): listed so the overview misses nothing.
+    public private(set) var undecrypted: [UndecryptedConnection] = []
     /// Anomalies that belong to no connection (e.g. a global reassembly limit).
     public private(set) var globalAnomalies: [InspectorAnomaly] = []
     /// Anomalies kept per connection (default 100) and in `globalAnomalies`; beyond it they are
@@ -85,6 +87,8 @@ public final class SessionRecorder {
             connections.append(RecordedConnection(info: info))
         case .refused(let refusal):
             refused.append(refusal)
+        case .undecrypted(let connection):
+            undecrypted.append(connection)
         case .message(let message):
             update(message.connection, message.timestamp) { connection in
                 var totals = connection.totals(message.direction)

@@ -94,7 +94,7 @@ public final class StreamingExport {
         case .close(let close):
             guard let serial = touch(close.connection, close.timestamp) else { return }
             try end(serial)
-        case .refused:
+        case .refused, .undecrypted:
             break
         }
     }

@@ -22,6 +22,21 @@ public struct TLSDecryptionConfiguration: Sendable {
     /// the window bounds the work a lossy capture costs.
     public var maxResynchronizationWindow = 8
 
+    /// `sniff`: the key log file a browser may still be appending to. A connection whose client
+    /// random neither `keyLog` nor the file knows yet holds its records (up to
+    /// `maxBytesHeldAwaitingKey`, for at most `maxKeyWaitSeconds` of packet time) while the file
+    /// is read again, so connections opened after the capture started decrypt too.
+    public var liveKeyLog: TLSKeyLogFile?
+
+    /// Most record bytes one connection holds while waiting for its secrets to appear in
+    /// `liveKeyLog`. The secrets are written during the handshake, so the first few records
+    /// (the rest of the handshake, the HTTP upgrade) are what waits; past the cap the connection
+    /// is reported `no_key`.
+    public var maxBytesHeldAwaitingKey = 256 << 10
+
+    /// Longest wait, in packet time, for a connection's secrets to appear in `liveKeyLog`.
+    public var maxKeyWaitSeconds = 10.0
+
     public init(keyLog: TLSKeyLog = TLSKeyLog(parsing: [UInt8]())) {
         self.keyLog = keyLog
     }
@@ -31,6 +46,14 @@ extension StreamLayerFactory {
     /// A TLS decryption layer on every connection: it passes non-TLS connections through untouched
     /// and decides from the first client bytes (a TLS handshake record) whether to decrypt.
     public static func tls(_ configuration: TLSDecryptionConfiguration) -> StreamLayerFactory {
-        StreamLayerFactory { _ in TLSStreamLayer(configuration: configuration) }
+        var factory = StreamLayerFactory { _ in TLSStreamLayer(configuration: configuration) }
+        // Secrets embedded in the capture join the key log given (if any), as if they were in it.
+        factory.addingEmbeddedSecrets = { text in
+            let embedded = TLSKeyLog(parsing: text)
+            var merged = configuration
+            merged.keyLog.merge(embedded)
+            return (.tls(merged), embedded.warnings.map { "pcapng Decryption Secrets Block: " + $0 })
+        }
+        return factory
     }
 }

@@ -7,6 +7,9 @@ import Darwin
 /// Why a key log file cannot be used at all.
 public struct TLSKeyLogError: Error, Sendable, CustomStringConvertible {
     public var description: String
+    /// The file is readable text but holds no secret (yet): fatal for a capture file read
+    /// after the fact, not for `sniff`, whose key log a browser may be about to write.
+    public var holdsNoSecret = false
 }
 
 extension TLSKeyLog {
@@ -17,14 +20,15 @@ extension TLSKeyLog {
 
     /// Reads and parses a key log file. Fails with one sentence for a file that is missing,
     /// unreadable, too large, binary, or holds no usable secret.
-    public static func load(path: String, maxEntries: Int = defaultMaxEntries) throws(TLSKeyLogError) -> TLSKeyLog {
+    public static func load(path: String, maxEntries: Int = defaultMaxEntries, maxBytes: Int = maxFileBytes) throws(TLSKeyLogError) -> TLSKeyLog {
+        let maxFileBytes = maxBytes
         guard let file = fopen(path, "rb") else {
             throw TLSKeyLogError(description: "cannot read key log '\(path)': \(String(cString: strerror(errno)))")
         }
         defer { fclose(file) }
         var status = stat()
         if fstat(fileno(file), &status) == 0, Int(status.st_size) > maxFileBytes {
-            throw TLSKeyLogError(description: "key log '\(path)' is larger than \(maxFileBytes >> 20) MiB: not read")
+            throw TLSKeyLogError(description: "key log '\(path)' is larger than \(maxFileBytes) bytes (--max-keylog-bytes): not read")
         }
         var keyLog = TLSKeyLog(maxEntries: maxEntries)
         var chunk = [UInt8](repeating: 0, count: 65536)
@@ -42,19 +46,19 @@ extension TLSKeyLog {
             total += count
             // A pipe or a file that grows while read: the same cap, counted as it streams.
             guard total <= maxFileBytes else {
-                throw TLSKeyLogError(description: "key log '\(path)' is larger than \(maxFileBytes >> 20) MiB: not read")
+                throw TLSKeyLogError(description: "key log '\(path)' is larger than \(maxFileBytes) bytes (--max-keylog-bytes): not read")
             }
             keyLog.append(chunk[0..<count])
         }
         if ferror(file) != 0 {
             throw TLSKeyLogError(description: "cannot read key log '\(path)': read error")
         }
-        guard total > 0 else { throw TLSKeyLogError(description: "key log '\(path)' is empty") }
+        guard total > 0 else { throw TLSKeyLogError(description: "key log '\(path)' is empty", holdsNoSecret: true) }
         keyLog.finishParsing()
         guard !keyLog.isEmpty else {
             var message = "key log '\(path)' holds no TLS secret"
             if let first = keyLog.malformedLines.first { message += " (\(keyLog.malformedLineCount) malformed lines, first \(first))" }
-            throw TLSKeyLogError(description: message)
+            throw TLSKeyLogError(description: message, holdsNoSecret: true)
         }
         return keyLog
     }

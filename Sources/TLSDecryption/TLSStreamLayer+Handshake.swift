@@ -5,6 +5,10 @@ import WebSocketInspection
 extension TLSStreamLayer {
     /// One complete record of one direction.
     func process(_ record: TLSRecord, side: StreamSide, at timestamp: Timestamp, _ output: (StreamLayerOutput) -> Void) {
+        if awaitingKey != nil {
+            holdWhileAwaitingKey(record, side: side, at: timestamp, output)
+            return
+        }
         let index = index(side)
         let isTLS13 = serverHello?.version == .tls13
         guard halves[index].decryptor != nil, !isTLS13 || record.type == TLSRecord.applicationData else {
@@ -89,14 +93,48 @@ extension TLSStreamLayer {
         guard serverHello.version == .tls12 || serverHello.version == .tls13 else {
             return reportUndecryptable(.tlsUnsupported, "\(summary): \(serverHello.version) is not decrypted (TLS 1.2 and 1.3 are)", at: timestamp, output)
         }
-        guard let (cipher, hash) = serverHello.cipherSuite.parameters else {
+        guard serverHello.cipherSuite.parameters != nil else {
             return reportUndecryptable(.tlsUnsupported, "\(summary): cipher suite \(serverHello.cipherSuite) is not decrypted (AES-GCM and ChaCha20-Poly1305 suites are)", at: timestamp, output)
         }
-        let random = clientHello.random.prefix(8).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-        guard let secrets = configuration.keyLog[clientRandom: clientHello.random] else {
-            let why = configuration.keyLog.isEmpty ? "no key log was given (--keylog FILE)" : "the key log has no entry for client random \(random)…"
-            return reportUndecryptable(.noKey, "\(summary): \(why)", at: timestamp, output)
+        let known = configuration.keyLog[clientRandom: clientHello.random]
+        guard let secrets = known ?? configuration.liveKeyLog?.secrets(for: clientHello.random, isComplete: hasAllSecrets),
+              known != nil || hasAllSecrets(secrets)
+        else {
+            if configuration.liveKeyLog != nil {
+                // Its secrets may not be written yet: hold the records and look again.
+                awaitingKey = AwaitingKey(since: timestamp)
+                return
+            }
+            return reportNoKeyLogEntry(at: timestamp, output)
         }
+        install(secrets, at: timestamp, output)
+    }
+
+    /// Whether a key log entry holds every secret this connection's version needs.
+    func hasAllSecrets(_ secrets: TLSKeyLog.Secrets) -> Bool {
+        if serverHello?.version == .tls13 {
+            return secrets.clientHandshakeTrafficSecret != nil && secrets.serverHandshakeTrafficSecret != nil
+                && secrets.clientTrafficSecret0 != nil && secrets.serverTrafficSecret0 != nil
+        }
+        return secrets.masterSecret != nil
+    }
+
+    /// The client random's first bytes, in hex, to name a connection's key log entry.
+    var randomPrefix: String {
+        (clientHello?.random ?? []).prefix(8).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
+    func reportNoKeyLogEntry(at timestamp: Timestamp, _ output: (StreamLayerOutput) -> Void) {
+        guard let summary else { return }
+        let hasKeys = !configuration.keyLog.isEmpty || (configuration.liveKeyLog?.count ?? 0) > 0
+        let why = hasKeys || configuration.liveKeyLog != nil ? "the key log has no entry for client random \(randomPrefix)…" : "no key log was given (--keylog FILE)"
+        reportUndecryptable(.noKey, "\(summary): \(why)", at: timestamp, output)
+    }
+
+    /// Derives both sides' keys from the connection's secrets.
+    func install(_ secrets: TLSKeyLog.Secrets, at timestamp: Timestamp, _ output: (StreamLayerOutput) -> Void) {
+        guard let serverHello, let summary, let clientHello, let (cipher, hash) = serverHello.cipherSuite.parameters else { return }
+        let random = randomPrefix
         if serverHello.version == .tls13 {
             guard let clientHandshake = secrets.clientHandshakeTrafficSecret, let serverHandshake = secrets.serverHandshakeTrafficSecret,
                   let client0 = secrets.clientTrafficSecret0, let server0 = secrets.serverTrafficSecret0,
@@ -158,6 +196,13 @@ extension TLSStreamLayer {
         guard !isUndecryptable else { return }
         isUndecryptable = true
         for index in halves.indices { halves[index].buffer = [] }
+        var detail = detail
+        if serverHello?.selectedProtocol == "h2" {
+            detail += "; the server chose ALPN h2: WebSocket over HTTP/2 (RFC 8441) is not decoded yet, even with a key"
+        } else if serverHello?.selectedProtocol == nil, clientHello?.protocols.contains("h2") == true {
+            detail += "; the client offered ALPN h2: if the server chose it, WebSocket over HTTP/2 (RFC 8441) is not decoded yet, even with a key"
+        }
+        undecryptableReason = (kind, detail)
         output(.anomaly(kind: kind, detail: detail, timestamp: timestamp))
     }
 }

@@ -31,8 +31,16 @@ public final class TLSStreamLayer: StreamLayer {
     /// The connection cannot be decrypted (no key, unsupported suite, handshake not captured);
     /// its records are dropped without further reports.
     var isUndecryptable = false
+    /// Why the connection stays closed, for its `UndecryptedConnection` report.
+    var undecryptableReason: (kind: AnomalyKind, detail: String)?
+    /// TCP payload bytes per side (client, server) and when the first and last arrived.
+    private var byteCounts: [UInt64] = [0, 0]
+    private var firstTimestamp: Timestamp?
+    var lastTimestamp = Timestamp.zero
     var hasReportedAuthenticationFailure = false
     var hasReportedRecordLoss = false
+    /// Set while the secrets are awaited from a key log file still being written (`sniff`).
+    var awaitingKey: AwaitingKey?
 
     public init(configuration: TLSDecryptionConfiguration) {
         self.configuration = configuration
@@ -55,7 +63,24 @@ public final class TLSStreamLayer: StreamLayer {
                               serverName: summary.serverName, protocols: summary.protocols)
     }
 
+    /// Set once the connection is known to be TLS that cannot be decrypted.
+    public var undecrypted: UndecryptedStream? {
+        guard mode == .tls, isUndecryptable, let reason = undecryptableReason else { return nil }
+        let tls = summary.map {
+            TLSSessionInfo(version: $0.version.description, cipher: $0.cipherSuite.description, serverName: $0.serverName, protocols: $0.protocols)
+        } ?? clientHello.map { TLSSessionInfo(version: "?", cipher: "?", serverName: $0.serverName, protocols: $0.protocols) }
+        return UndecryptedStream(tls: tls, reason: reason.kind, detail: reason.detail, start: firstTimestamp ?? lastTimestamp, end: lastTimestamp,
+                                 bytesFromClient: byteCounts[0], bytesFromServer: byteCounts[1])
+    }
+
+    private func count(_ bytes: UInt64, side: StreamSide, at timestamp: Timestamp) {
+        byteCounts[index(side)] &+= bytes
+        if firstTimestamp == nil { firstTimestamp = timestamp }
+        lastTimestamp = max(lastTimestamp, timestamp)
+    }
+
     public func receive(_ bytes: ArraySlice<UInt8>, from side: StreamSide, at timestamp: Timestamp, _ output: (StreamLayerOutput) -> Void) {
+        count(UInt64(bytes.count), side: side, at: timestamp)
         switch mode {
         case .passthrough:
             output(.data(side: side, bytes: bytes, timestamp: timestamp))
@@ -67,6 +92,7 @@ public final class TLSStreamLayer: StreamLayer {
     }
 
     public func receiveGap(_ count: UInt64, from side: StreamSide, at timestamp: Timestamp, _ output: (StreamLayerOutput) -> Void) {
+        self.count(count, side: side, at: timestamp)
         switch mode {
         case .undecided:
             passThrough(at: timestamp, output)
@@ -74,6 +100,14 @@ public final class TLSStreamLayer: StreamLayer {
         case .passthrough:
             output(.gap(side: side, byteCount: count, timestamp: timestamp))
         case .tls:
+            if awaitingKey != nil {
+                // The held records and the ones after the gap could not be lined up again.
+                awaitingKey = nil
+                if let summary {
+                    reportUndecryptable(.noKey, "\(summary): its key was not in the key log yet when \(count) bytes of it were lost", at: timestamp, output)
+                }
+                return
+            }
             loseBytes(count, side: side, at: timestamp, output)
         }
     }
@@ -85,6 +119,8 @@ public final class TLSStreamLayer: StreamLayer {
         case .passthrough:
             break
         case .tls:
+            // The key log file may have been written since the last look: a last one, now.
+            if awaitingKey != nil { retryKeyLookup(at: lastTimestamp, force: true, output) }
             guard !isUndecryptable else { return }
             for index in halves.indices where halves[index].decryptor != nil {
                 // A record cut by the end of the capture, or lost bytes never followed by a
@@ -142,7 +178,9 @@ public final class TLSStreamLayer: StreamLayer {
     private func startUndecryptable(side: StreamSide, bytes: ArraySlice<UInt8>, at timestamp: Timestamp, _ output: (StreamLayerOutput) -> Void) {
         mode = .tls
         isUndecryptable = true
-        output(.anomaly(kind: .noKey, detail: "TLS connection whose handshake was not captured (the capture started after it): cannot be decrypted", timestamp: timestamp))
+        let detail = "TLS connection whose handshake was not captured (the capture started after it): cannot be decrypted"
+        undecryptableReason = (.noKey, detail)
+        output(.anomaly(kind: .noKey, detail: detail, timestamp: timestamp))
     }
 
     // MARK: Records

@@ -99,4 +99,6 @@ public enum InspectorEvent: Sendable {
     case gap(connection: Int, timestamp: Timestamp, direction: WebSocketDirection, bytes: UInt64)
     case anomaly(InspectorAnomaly)
     case close(ConnectionClose)
+    /// A TLS connection that was not decrypted, when it ends (`"event":"tls"` in JSON Lines).
+    case undecrypted(UndecryptedConnection)
 }

@@ -23,10 +23,20 @@ public protocol StreamLayer: AnyObject {
     func finish(at timestamp: Timestamp, _ output: (StreamLayerOutput) -> Void)
     /// The TLS session the layer decrypted, for the connection's `open` event (nil: not TLS).
     var tlsSession: TLSSessionInfo? { get }
+    /// Set when the layer could not open the connection (a TLS connection without key): asked
+    /// after `finish`, so the connection is listed with what is known about it.
+    var undecrypted: UndecryptedStream? { get }
+    /// True while the layer holds bytes waiting for something outside the capture (a key that a
+    /// key log file being written does not hold yet): `poll` is then called when the capture is idle.
+    var isWaiting: Bool { get }
+    func poll(_ output: (StreamLayerOutput) -> Void)
 }
 
 extension StreamLayer {
     public var tlsSession: TLSSessionInfo? { nil }
+    public var undecrypted: UndecryptedStream? { nil }
+    public var isWaiting: Bool { false }
+    public func poll(_ output: (StreamLayerOutput) -> Void) {}
 }
 
 /// What a stream layer hands on.
@@ -40,6 +50,11 @@ public enum StreamLayerOutput {
 /// connection whose first client bytes are a ClientHello and whose key is in the key log).
 public struct StreamLayerFactory: Sendable {
     public var make: @Sendable (TCPConnectionInfo) -> (any StreamLayer)?
+
+    /// For a decrypting layer: the factory to use when the capture file itself carries TLS
+    /// secrets (an NSS key log from pcapng Decryption Secrets Blocks), with the warnings those
+    /// secrets raise (malformed lines). Nil: the layers have no use for embedded secrets.
+    public var addingEmbeddedSecrets: (@Sendable (_ tlsKeyLog: [UInt8]) -> (factory: StreamLayerFactory, warnings: [String]))?
 
     public init(make: @escaping @Sendable (TCPConnectionInfo) -> (any StreamLayer)?) {
         self.make = make

@@ -6,7 +6,9 @@ import WebSocketInspection
 /// and words for people what it reports: warnings, `--stats`, a progress bar on a terminal.
 enum CaptureFileReader {
     static func inspect(_ file: String, options: DecodingOptions, emit: @escaping (InspectorEvent) -> Void) throws {
+        try KeyLogOption.requireSecrets(flag: options.keylog)
         var reader = CaptureReader(configuration: options.configuration, filter: options.filter)
+        reader.maxEmbeddedSecretsBytes = options.maxKeylogBytes
         var meter: ProgressMeter?
         var decided = false
         reader.onProgress = { bytesRead, totalBytes in
@@ -24,6 +26,8 @@ enum CaptureFileReader {
             throw Diagnostics.fail(error.description)
         }
         meter?.finish()
+        summary.secretsNote.map(Diagnostics.note)
+        summary.secretsWarnings.forEach { Diagnostics.warning($0.description) }
         summary.statisticsWarnings.forEach { Diagnostics.warning($0.description) }
         options.printStatistics(summary.statistics, events: summary.events)
         summary.endingWarnings.forEach { Diagnostics.warning($0.description) }

@@ -9,6 +9,7 @@ import Inspector
 import PacketCapture
 import Sessions
 import Output
+import TLSDecryption
 import WebSocketInspection
 import WebSocketProtocol
 
@@ -55,6 +56,15 @@ struct DecodingOptions: ParsableArguments {
             valueName: "PROTO|auto|none|CONN=PROTO"))
     var decode: [String] = []
 
+    @Option(name: .long, help: "Largest key log file read, and most TLS secrets kept from a pcapng file's Decryption Secrets Blocks, in bytes.")
+    var maxKeylogBytes: Int = TLSKeyLog.maxFileBytes
+
+    @Option(name: .long, help: "Most TLS connections (client randoms) kept from a key log; further lines are counted in a warning.")
+    var maxKeylogEntries: Int = TLSKeyLog.defaultMaxEntries
+
+    @Option(name: .long, help: "TLS record sequence numbers tried on the first record after a capture gap (each try is one decryption).")
+    var tlsResyncRecords: Int = TLSDecryptionConfiguration().maxResynchronizationWindow
+
     @Flag(name: .long, help: "Do not look for WebSocket frames in connections whose handshake was not captured.")
     var noMidstream = false
 
@@ -69,7 +79,10 @@ struct DecodingOptions: ParsableArguments {
         guard maxAnomaliesPerKind > 0 else { throw ValidationError("--max-anomalies-per-kind must be positive") }
         guard maxAnomalyDetailBytes >= 64 else { throw ValidationError("--max-anomaly-detail-bytes must be at least 64") }
         guard maxFragmentLengths >= 0 else { throw ValidationError("--max-fragment-lengths must be zero or more") }
-        try KeyLogOption.validate(flag: keylog)
+        guard maxKeylogBytes > 0 else { throw ValidationError("--max-keylog-bytes must be positive") }
+        guard maxKeylogEntries > 0 else { throw ValidationError("--max-keylog-entries must be positive") }
+        guard (0...1024).contains(tlsResyncRecords) else { throw ValidationError("--tls-resync-records must be between 0 and 1024") }
+        try KeyLogOption.validate(flag: keylog, limits: .init(maxBytes: maxKeylogBytes, maxEntries: maxKeylogEntries, resynchronizationWindow: tlsResyncRecords))
         _ = try Self.decodeChoice(decode)
     }
 
@@ -114,6 +127,13 @@ struct DecodingOptions: ParsableArguments {
         if let choice = try? Self.decodeChoice(decode) {
             configuration.messageDecoders = ApplicationProtocol.factory(mode: choice.mode, perConnection: choice.perConnection)
         }
+        return configuration
+    }
+
+    /// `configuration` for a live capture: the key log file is read again as connections appear.
+    var liveConfiguration: InspectorConfiguration {
+        var configuration = configuration
+        configuration.streamLayers = KeyLogOption.streamLayers(flag: keylog, live: true)
         return configuration
     }
 

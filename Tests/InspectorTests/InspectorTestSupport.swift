@@ -26,6 +26,7 @@ func summaries(_ events: [InspectorEvent]) -> [String] {
         case .gap(let connection, _, let direction, let bytes): return "gap \(connection) \(direction.senderName) \(bytes)"
         case .anomaly(let anomaly): return "anomaly \(anomaly.connection.map(String.init) ?? "-") \(anomaly.kind)"
         case .close(let close): return "close \(close.connection) \(close.reason.name)"
+        case .undecrypted(let connection): return "undecrypted \(connection.connection) \(connection.reason)"
         }
     }
 }

@@ -13,7 +13,10 @@ server's receipt time.  Chromium sends each send() as one unfragmented frame
 at these sizes, so "fragments" is 1 (verified with tshark in record.py's
 README table).
 
-    browser_server.py SCENARIO --port P --log FILE --ready FILE
+    browser_server.py SCENARIO --port P --log FILE --ready FILE [--cert C --key K]
+
+With --cert and --key it serves https:// and wss:// (TLS, ALPN http/1.1): the page then opens
+its WebSocket with wss:// (record_tls_browser.py).
 """
 
 import argparse
@@ -82,8 +85,14 @@ async def main(a):
         close_ts = hook.close_echo_ts - 1e-6 if hook.close_echo_ts else time.time()
         state["received"].append((close_ts, "close", (rc.code, rc.reason) if rc else None))
 
+    ctx = None
+    if a.cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.cert, a.key)
+        ctx.set_alpn_protocols(["http/1.1"])
     async with serve(handler, "127.0.0.1", a.port, ping_interval=None, max_size=None,
-                     process_request=process_request,
+                     process_request=process_request, ssl=ctx,
                      compression=None if a.scenario == "browser-chromium" else "deflate"):
         open(a.ready, "w").close()
         await asyncio.wait_for(done.wait(), 45)
@@ -116,4 +125,6 @@ if __name__ == "__main__":
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--log", required=True)
     p.add_argument("--ready", required=True)
+    p.add_argument("--cert")
+    p.add_argument("--key")
     asyncio.run(main(p.parse_args()))

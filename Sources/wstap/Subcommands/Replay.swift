@@ -103,6 +103,7 @@ struct ReplayCommand: AsyncParsableCommand {
         guard maxRecordingBytes > 0 else { throw ValidationError("--max-recording-bytes must be positive") }
         _ = try parsedHeaders()
         try KeyLogOption.validate(flag: keylog)
+        try KeyLogOption.requireSecrets(flag: keylog)
     }
 
     /// `--header` values as (name, value), refusing what would break the request head: a name that

@@ -62,6 +62,7 @@ struct Sessions: ParsableCommand {
             let formatter = SessionSummaryFormatter()
             var lines: [(Int, String)] = recorder.connections.map { ($0.info.connection, formatter.json($0, application: activities[$0.info.connection])) }
             lines += recorder.refused.map { ($0.connection, formatter.json($0)) }
+            lines += recorder.undecrypted.map { ($0.connection, formatter.json($0)) }
             for (_, line) in lines.sorted(by: { $0.0 < $1.0 }) {
                 writer.append(line)
                 writer.append("\n")
@@ -69,7 +70,7 @@ struct Sessions: ParsableCommand {
             }
         case .text:
             let formatter = SessionSummaryFormatter(style: terminal.style)
-            writer.append(formatter.table(recorder.connections, refused: recorder.refused))
+            writer.append(formatter.table(recorder.connections, refused: recorder.refused, undecrypted: recorder.undecrypted))
             if details {
                 for connection in recorder.connections {
                     writer.append("\n")
@@ -94,6 +95,7 @@ extension InspectorEvent {
         case .gap(let connection, _, _, _): return connection
         case .anomaly(let anomaly): return anomaly.connection
         case .close(let close): return close.connection
+        case .undecrypted(let connection): return connection.connection
         }
     }
 }

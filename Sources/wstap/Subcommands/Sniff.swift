@@ -102,7 +102,8 @@ struct Sniff: ParsableCommand {
         if output.format == .jsonl { text.style = .plain }
         let printer = EventPrinter(format: output.format, writer: OutputStreamWriter(flushEachRecord: true), text: text)
         let limit = MessageLimit(maxMessages: count, printer: printer, filter: filtering.filter)
-        guard let inspector = CaptureInspector(linkType: source.linkType, configuration: options.configuration, emit: limit.print) else {
+        KeyLogOption.noteIfEmpty(flag: options.keylog)
+        guard let inspector = CaptureInspector(linkType: source.linkType, configuration: options.liveConfiguration, emit: limit.print) else {
             throw Diagnostics.fail("'\(interfaceName)': unsupported link type \(source.linkType)")
         }
         let stop = CaptureStopRequest()
@@ -114,7 +115,10 @@ struct Sniff: ParsableCommand {
         Diagnostics.note("listening on \(interfaceName), link type \(source.linkType), snapshot length \(source.snapshotLength) bytes")
         let loop = CaptureLoop(
             onPacket: packetFile.map { file in { file.write($0); flusher.flush(ifDue: true) } },
-            onIdle: { flusher.flush(ifDue: false) },
+            onIdle: {
+                flusher.flush(ifDue: false)
+                inspector.poll()
+            },
             shouldStop: {
                 stop.isRequested || limit.reached || flusher.failure != nil || packetFile?.failure != nil
                     || deadline.map { ContinuousClock.now >= $0 } ?? false

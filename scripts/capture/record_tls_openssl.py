@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""Records wss:// traffic from OpenSSL's own client, for TLS decryption tests (issue 12).
+
+    sudo python3 scripts/capture/record_tls_openssl.py [SCENARIO ...]     (as root; none: all)
+
+Each scenario runs in a fresh network namespace (scripts/netns.py, lo MTU 1500) with tcpdump on lo.
+
+openssl-keyupdate
+    `openssl s_client -tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256 -keylogfile FILE` against the
+    python `websockets` TLS server of record_tls.py. This script types into s_client's standard
+    input: the HTTP Upgrade request, then masked WebSocket frames it builds itself, and between
+    them s_client's `K` command (a KeyUpdate that asks the server to update too, so both
+    directions change keys) and `k` (only the client's keys). The key log holds only the
+    first-generation secrets: decrypting past an update needs the KeyUpdate handled. Truth: the
+    server's FrameHook log for what it sent, this script's log for what it typed (same format).
+    Each write is one frame under 16 KiB (s_client reads 16 KiB at a time, and treats a read
+    starting with K, k, Q or R as a command: frames start with 0x8x/0x0x bytes, never those).
+
+openssl-alpn-h2
+    `openssl s_server -alpn h2 -tls1_2` and `openssl s_client -alpn h2 -tls1_2 -keylogfile FILE`
+    exchanging one line each way: a TLS 1.2 connection whose server chose HTTP/2, so wstap must
+    say that WebSocket over HTTP/2 is not decoded (with or without the key).
+
+Output per scenario NAME, in captures/tls/openssl/ (a folder of its own: the tests of
+captures/tls/ expect record_tls.py's messages): NAME.pcap, NAME.keylog (+ NAME.truth.jsonl).
+"""
+
+import base64
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(HERE))
+OUT = os.path.join(REPO, "captures", "tls", "openssl")
+PY = sys.executable
+RECORD_TLS = os.path.join(HERE, "record_tls.py")
+
+
+def log(*a):
+    print("[record_tls_openssl]", *a, flush=True)
+
+
+def frame(opcode, payload, rnd):
+    """One masked, final client frame."""
+    head = bytes([0x80 | opcode])
+    n = len(payload)
+    if n < 126:
+        head += bytes([0x80 | n])
+    elif n < 65536:
+        head += bytes([0x80 | 126]) + n.to_bytes(2, "big")
+    else:
+        head += bytes([0x80 | 127]) + n.to_bytes(8, "big")
+    mask = rnd.randbytes(4)
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def certificate(tmp):
+    cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", "/CN=localhost"], check=True, capture_output=True)
+    return cert, key
+
+
+def start_tcpdump(ns, tmp, pcap, port):
+    from netns import wait_for
+    err = open(os.path.join(tmp, "tcpdump.stderr"), "w")
+    cap = ns.popen("tcpdump", "-Z", "root", "-U", "--immediate-mode", "-s", "0", "-i", "lo", "-w", pcap,
+                   f"tcp port {port}", stdout=subprocess.DEVNULL, stderr=err)
+    wait_for(lambda: "listening on" in open(err.name).read() or cap.poll() is not None, 15, "tcpdump")
+    time.sleep(1.0)
+    return cap
+
+
+def stop_tcpdump(cap):
+    time.sleep(0.5)
+    cap.send_signal(signal.SIGINT)
+    cap.wait(timeout=20)
+
+
+def keyupdate(name, port):
+    from netns import Netns, wait_for
+    tmp = tempfile.mkdtemp(prefix=f"wstap-{name}-")
+    pcap, keylog = os.path.join(tmp, "c.pcap"), os.path.join(tmp, "keys.txt")
+    slog, clog, ready = os.path.join(tmp, "server.jsonl"), os.path.join(tmp, "client.jsonl"), os.path.join(tmp, "ready")
+    cert, key = certificate(tmp)
+    rnd = random.Random(21)
+    # (what to type, truth entry or None); "K"/"k" are s_client commands, not traffic.
+    large = rnd.randbytes(15_000)
+    steps = [
+        ("text", "hello before any key update"),
+        ("command", "K"),
+        ("text", "after a KeyUpdate of both sides ✓"),
+        ("binary", large),
+        ("command", "k"),
+        ("text", "after a second client KeyUpdate " + "x" * 12_000),
+        ("command", "K"),
+        ("text", "after the third"),
+        ("close", (1000).to_bytes(2, "big") + "openssl done".encode()),
+    ]
+    with Netns("wstap-tls-ku") as ns:
+        cap = start_tcpdump(ns, tmp, pcap, port)
+        common = ["--version", "1.3", "--suite", "TLS_AES_128_GCM_SHA256", "--port", str(port)]
+        srv = ns.popen(PY, RECORD_TLS, "server", name, *common, "--cert", cert, "--key", key, "--log", slog,
+                       "--ready", ready)
+        client_err = open(os.path.join(tmp, "s_client.stderr"), "w")
+        try:
+            wait_for(lambda: os.path.exists(ready), 15, "server ready")
+            cli = ns.popen("openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", "localhost",
+                           "-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256", "-alpn", "http/1.1",
+                           "-keylogfile", keylog, stdin=subprocess.PIPE, stdout=open(os.path.join(tmp, "s_client.out"), "wb"),
+                           stderr=client_err)
+            time.sleep(1.5)
+            request = (f"GET /tls/{name} HTTP/1.1\r\nHost: localhost:{port}\r\nUpgrade: websocket\r\n"
+                       "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                       "Sec-WebSocket-Version: 13\r\n\r\n")
+            cli.stdin.write(request.encode())
+            cli.stdin.flush()
+            time.sleep(0.7)
+            typed = []
+            for kind, value in steps:
+                if kind == "command":
+                    cli.stdin.write(value.encode() + b"\n")
+                else:
+                    payload = value.encode() if isinstance(value, str) else value
+                    opcode = {"text": 1, "binary": 2, "close": 8}[kind]
+                    cli.stdin.write(frame(opcode, payload, rnd))
+                    typed.append((kind, payload, time.time()))
+                cli.stdin.flush()
+                time.sleep(0.7)
+            time.sleep(1.0)
+            cli.stdin.close()
+            cli.wait(timeout=20)
+            srv.wait(timeout=20)
+        finally:
+            for p in (srv,):
+                if p.poll() is None:
+                    p.terminate()
+            stop_tcpdump(cap)
+    errors = open(client_err.name).read()
+    if errors.count("KEYUPDATE") != 3:
+        sys.exit(f"s_client did not send 3 KeyUpdates: {errors}")
+    server_lines = [json.loads(line) for line in open(slog) if line.strip()]
+    client_endpoint, server_endpoint = server_lines[0]["client"], server_lines[0]["server"]
+    with open(clog, "w") as f:
+        for seq, (kind, payload, ts) in enumerate(typed):
+            f.write(json.dumps({"client": client_endpoint, "server": server_endpoint, "from": "client", "opcode": kind,
+                                "data_b64": base64.b64encode(payload).decode(), "fragments": 1, "compressed": False,
+                                "auto": False, "seq": seq, "ts": ts, "logged_by": "client"}, ensure_ascii=False) + "\n")
+    save(name, pcap, keylog, [slog, clog])
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def alpn_h2(name, port):
+    from netns import Netns
+    tmp = tempfile.mkdtemp(prefix=f"wstap-{name}-")
+    pcap, keylog = os.path.join(tmp, "c.pcap"), os.path.join(tmp, "keys.txt")
+    cert, key = certificate(tmp)
+    with Netns("wstap-tls-h2") as ns:
+        cap = start_tcpdump(ns, tmp, pcap, port)
+        srv = ns.popen("openssl", "s_server", "-accept", str(port), "-cert", cert, "-key", key, "-alpn", "h2",
+                       "-tls1_2", "-naccept", "1", stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(1.0)
+            cli = ns.popen("openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-servername", "h2.example",
+                           "-alpn", "h2", "-tls1_2", "-keylogfile", keylog, stdin=subprocess.PIPE,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1.0)
+            cli.stdin.write(b"hello from an h2 client\n")
+            cli.stdin.flush()
+            time.sleep(0.5)
+            srv.stdin.write(b"hello from an h2 server\n")
+            srv.stdin.flush()
+            time.sleep(0.5)
+            cli.stdin.close()
+            cli.wait(timeout=20)
+            srv.wait(timeout=20)
+        finally:
+            if srv.poll() is None:
+                srv.terminate()
+            stop_tcpdump(cap)
+    save(name, pcap, keylog, [])
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def save(name, pcap, keylog, truth_logs):
+    os.makedirs(OUT, exist_ok=True)
+    shutil.copyfile(pcap, os.path.join(OUT, f"{name}.pcap"))
+    shutil.copyfile(keylog, os.path.join(OUT, f"{name}.keylog"))
+    n = 0
+    if truth_logs:
+        from record import merge_truth
+        n = merge_truth(truth_logs, os.path.join(OUT, f"{name}.truth.jsonl"))
+    log(f"  {name}.pcap: {os.path.getsize(pcap)} bytes, {n} truth lines")
+
+
+SCENARIOS = {"openssl-keyupdate": (keyupdate, 9211), "openssl-alpn-h2": (alpn_h2, 9212)}
+
+
+def main():
+    sys.path.insert(0, HERE)
+    only = sys.argv[1:] or list(SCENARIOS)
+    for name in only:
+        if name not in SCENARIOS:
+            sys.exit(f"usage: record_tls_openssl.py [SCENARIO ...]\nscenarios: {' '.join(SCENARIOS)}")
+        function, port = SCENARIOS[name]
+        log(f"== {name}")
+        function(name, port)
+
+
+if __name__ == "__main__":
+    main()
