@@ -10,8 +10,8 @@ import Testing
 /// stream). For every cut, `wstap read --format jsonl` must print only messages the peers sent, on
 /// the right connection and direction, in order (precision 1.0), and open every connection that
 /// has payload after the cut. Recall of recoverable messages (sent after the cut, uncompressed or
-/// without context takeover) is measured and printed; set MIDSTREAM_CUT_REPORT to a file to get
-/// the figures as JSON lines.
+/// without context takeover) must be at least 99 %; it is printed, and set MIDSTREAM_CUT_REPORT
+/// to a file to get the figures as JSON lines.
 @Suite struct MidstreamCutTests {
     struct Capture: CustomStringConvertible, Sendable {
         var pcap: String
@@ -24,6 +24,9 @@ import Testing
     static let captures: [Capture] = [
         Capture(pcap: "implementations/node-ws.pcap", truth: "implementations/node-ws.truth.jsonl", headerCuts: true),
         Capture(pcap: "implementations/aiohttp.pcap", truth: "implementations/aiohttp.truth.jsonl", headerCuts: true),
+        Capture(pcap: "implementations/tornado.pcap", truth: "implementations/tornado.truth.jsonl", headerCuts: true),
+        Capture(pcap: "browser-chromium.pcap", truth: "browser-chromium.truth.jsonl", headerCuts: false),
+        Capture(pcap: "browser-chromium-deflate.pcap", truth: "browser-chromium-deflate.truth.jsonl", headerCuts: false),
         Capture(pcap: "binary.pcap", truth: "binary.truth.jsonl", headerCuts: false),
         Capture(pcap: "deflate-no-context.pcap", truth: "deflate-no-context.truth.jsonl", headerCuts: false),
         Capture(pcap: "deflate-default.pcap", truth: "deflate-default.truth.jsonl", headerCuts: false),
@@ -53,10 +56,9 @@ import Testing
         return cuts
     }
 
-    /// Known gap (issue #16 stays open): on large.pcap (1 MiB frames) 3 of 105 cuts lose the
-    /// connection — the held bytes pass the 1 MiB pending limit before a chain is proven, and the
-    /// connection is given up without an event. Measured: 0 invented, 303 of 315 recovered.
-    @Test(.disabled("known gap: 3 of 105 cuts of large.pcap lose the connection at the 1 MiB pending limit"))
+    /// 1 MiB frames: a cut inside one used to lose the connection (the bytes held before a chain
+    /// was proven passed the 1 MiB pending limit). Its own test, as it is the slowest capture.
+    @Test
     func largeFramesCutsKeepEveryConnection() throws {
         try everyCutShowsOnlySentMessages(Capture(pcap: "large.pcap", truth: "large.truth.jsonl", headerCuts: true))
     }
@@ -95,6 +97,9 @@ import Testing
             total.missingConnections += verdict.missingConnections
         }
         let recall = total.recoverable == 0 ? 1 : Double(total.recovered) / Double(total.recoverable)
+        // The issue's goal. (Recoverable here: sent after the cut packet's time; scripts/midstream_cuts.py
+        // counts by wire position instead and gives the same or a higher recall.)
+        #expect(recall >= 0.99, "\(capture): recovered \(total.recovered) of \(total.recoverable) recoverable messages")
         let summary = "{\"capture\":\"\(capture.pcap)\",\"cuts\":\(cuts.count),\"decoded\":\(total.decoded),\"invented\":\(total.invented.count),\"labelled\":\(total.labelled),\"recoverable\":\(total.recoverable),\"recovered\":\(total.recovered),\"recall\":\(recall),\"missing_connections\":\(total.missingConnections.count)}"
         print(summary)
         if let path = ProcessInfo.processInfo.environment["MIDSTREAM_CUT_REPORT"],
