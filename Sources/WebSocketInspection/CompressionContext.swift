@@ -6,12 +6,15 @@ import WebSocketProtocol
 /// With context takeover the sender keeps its window between messages, so one lost or undecodable
 /// message spoils every later one: those are reported (`compression_context_lost`, then
 /// `undecodable_compressed_message` each), never inflated against a wrong window. Without a captured
-/// handshake the window is unknown from the start: after a message fails it starts afresh with the
-/// next one; after one inflates it keeps that window, since any reference it can satisfy points at
-/// the same bytes the sender had (never wrong bytes, and more messages decoded than inflating each
-/// one alone).
+/// handshake the window is unknown from the start: `UnknownHistoryInflater` decodes each message
+/// over a window whose bytes are known or not (history before the capture), shows a message only
+/// when all its bytes are known, and is fully recovered once 32 KiB of known output follow each
+/// other (never wrong bytes; a sender without context takeover never refers back, so all its
+/// messages decode).
 struct CompressionContext {
     private let inflater: PerMessageInflater
+    /// Used instead of `inflater` when the handshake was not captured.
+    private var historyInflater: UnknownHistoryInflater?
     private let direction: WebSocketDirection
     /// The sender keeps its compression window between messages.
     private let contextTakeover: Bool
@@ -40,6 +43,7 @@ struct CompressionContext {
             noContextTakeover: guessesContext ? false : !contextTakeover,
             configuration: InflateConfiguration(
                 maxMessageBytes: configuration.maxMessageBytes, maxInflatedBytes: configuration.maxInflatedBytes))
+        if guessesContext { historyInflater = UnknownHistoryInflater(maxMessageBytes: configuration.maxMessageBytes) }
     }
 
     /// Inflates one compressed message whose wire payload is `payload`. `damage` says why it cannot
@@ -52,6 +56,17 @@ struct CompressionContext {
         if let damage {
             report(.undecodableCompressedMessage, "a compressed message with \(damage) cannot be inflated")
             loseContext(report)
+        } else if historyInflater != nil {
+            switch historyInflater!.inflate(message: payload) {
+            case .inflated(let bytes):
+                outcome.payload = bytes
+                outcome.length = UInt64(bytes.count)
+                outcome.decompressed = true
+            case .partlyUnknown(let unknown, let total):
+                report(.undecodableCompressedMessage, "\(unknown) of its \(total) inflated bytes copy from before the capture (context takeover); shown compressed")
+            case .failed(let reason):
+                report(.undecodableCompressedMessage, "cannot be inflated: \(reason)")
+            }
         } else if contextLost {
             report(.undecodableCompressedMessage, "the compression context of this direction was lost earlier")
         } else {
@@ -79,12 +94,14 @@ struct CompressionContext {
     /// the window starts afresh (a lost context stays lost).
     mutating func resetAfterRejectedChain() {
         inflater.reset()
+        historyInflater?.reset()
     }
 
     /// A compressed message of this direction was lost (or could not be inflated).
     mutating func loseContext(_ report: (AnomalyKind, String) -> Void) {
         if guessesContext {
             inflater.reset()
+            historyInflater?.reset()
             return
         }
         guard contextTakeover, !contextLost else { return }

@@ -46,16 +46,15 @@ extension ConnectionAnalyzer {
         if undecidedPrefix && !isFinal { return }
         // A connection whose start was captured (its SYN) and that began with something other than
         // HTTP is not WebSocket: every WebSocket connection starts with the Upgrade request. Only a
-        // connection picked up mid-stream, or one that lost data, is searched for bare frames.
+        // connection picked up mid-stream, or one that lost data, is searched for bare frames:
+        // under both assignments of the roles at once, until one proves a frame chain.
         let startCaptured = info.sawSYN && !lostData
+        if configuration.detectMidstream && !startCaptured {
+            startRoleTrial(emit)
+            return
+        }
         let held = pending.map(\.count).max() ?? 0
-        let decideNow = isFinal || held > Self.maxClassificationBytes
-        if configuration.detectMidstream && !startCaptured && detectFrames(isFinal: isFinal, decideNow: decideNow, emit) { return }
-        // A connection picked up mid-stream may open inside a long frame (a 64-bit length): its
-        // first boundary can be more than `maxClassificationBytes` in. Keep looking, within
-        // `maxPendingBytes` per side, rather than drop the connection silently.
-        let midstream = configuration.detectMidstream && !startCaptured
-        if isFinal || (held > Self.maxClassificationBytes && !midstream) { giveUp() }
+        if isFinal || held > Self.maxClassificationBytes { giveUp() }
     }
 
     private static let upgradeStatusPrefix = Array("HTTP/1.1 101".utf8)
@@ -88,34 +87,6 @@ extension ConnectionAnalyzer {
         return nil
     }
 
-    /// The side whose frames prove more chains when taken as the client's (masked) than the other
-    /// way round, by decoding copies of the held bytes under both roles; nil on a tie.
-    private func trialClientSide() -> StreamSide? {
-        var proven: [Int] = []
-        for candidate in [StreamSide.initiator, .responder] {
-            var count = 0
-            for side in [StreamSide.initiator, .responder] {
-                var decoder = WebSocketStreamDecoder(
-                    connection: info.id, direction: side == candidate ? .clientToServer : .serverToClient,
-                    configuration: configuration, compression: .assumedWithoutHandshake, startsAtFrameBoundary: false)
-                pending[Int(side.rawValue)].forEachPart { part, timestamp in decoder.receive(part, at: timestamp) { _ in } }
-                count += decoder.provenChains
-            }
-            proven.append(count)
-        }
-        if proven[0] == proven[1] { return nil }
-        return proven[0] > proven[1] ? .initiator : .responder
-    }
-
-    /// The header at the start of `bytes` when it is plausible and announces more than 125 bytes.
-    private static func plausibleLongHeader(_ bytes: [UInt8]) -> WebSocketFrameHeader? {
-        guard case .header(let header) = bytes.withUnsafeBytes({ WebSocketFrameHeader.parse($0) }) else { return nil }
-        guard header.opcode.isKnown, !header.opcode.isControl, header.reservedBits & 0b011 == 0,
-              !header.usesNonMinimalLength, header.payloadLength > 125, header.opcode != .continuation || !header.rsv1
-        else { return nil }
-        return header
-    }
-
     /// Reports a connection picked up without its handshake in which no direction proved a frame
     /// chain, so that it is never dropped silently.
     func reportIfUndecoded(at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
@@ -127,62 +98,75 @@ extension ConnectionAnalyzer {
             detail: "no frame chain could be proven in \(fromClient) bytes from the client side and \(fromServer) bytes from the server side (as guessed); nothing of them is shown")))
     }
 
-    /// Looks for WebSocket frames in either side's held bytes; true when it switched to WebSocket.
-    ///
-    /// A boundary at the first captured byte of a side (where a segment starts) decides at once;
-    /// one found inside the held bytes only with `decideNow` (the end, or more than
-    /// `maxClassificationBytes` held): chance chains of two or three headers turn up about once per
-    /// 64 KB of binary or compressed payload, and deciding on one names the wrong side the client
-    /// (then nothing can be decoded). Waiting lets the other side's first frame speak.
-    private func detectFrames(isFinal: Bool, decideNow: Bool, _ emit: (InspectorEvent) -> Void) -> Bool {
-        let scanner = FrameBoundaryScanner(
-            expectMasked: nil, allowCompression: true,
-            maxPlausibleFrameLength: UInt64(max(configuration.maxMessageBytes, 1 << 24)))
-        // Evidence from both sides: a boundary at the start of the held bytes (where a TCP segment,
-        // and so usually a frame, starts) and a longer chain weigh more than one found inside a
-        // payload; the masking of the best one names the client.
-        var best: (side: StreamSide, chained: Int, masked: Bool, score: Int, aligned: Bool)?
+    /// Starts decoding a connection picked up mid-stream under both assignments of the roles
+    /// (MidstreamRoleTrial.swift), with the bytes held so far.
+    private func startRoleTrial(_ emit: (InspectorEvent) -> Void) {
+        var trial = MidstreamRoleTrial(connection: info.id, configuration: configuration)
+        let firstSeen = pending.compactMap(\.firstTimestamp).min()
         for side in [StreamSide.initiator, .responder] {
-            let bytes = pending[Int(side.rawValue)].bytes
-            guard !bytes.isEmpty else { continue }
-            var result = bytes.withUnsafeBytes { scanner.scan($0, isFinal: isFinal) }
-            // A long frame (16- or 64-bit length) whose header is the side's first captured byte
-            // is strong evidence before it is complete: a segment start, and a length encoding
-            // that chance rarely makes.
-            if case .needMoreBytes(0) = result, let header = Self.plausibleLongHeader(bytes) {
-                // Counted as two chained headers (`medium`): stronger than a chance pair.
-                result = .boundary(offset: 0, chained: 2, masked: header.maskKey != nil)
-            }
-            guard case .boundary(let offset, let chained, let masked) = result else { continue }
-            let score = chained + (offset == 0 ? 3 : 0)
-            if best == nil || score > best!.score { best = (side, chained, masked, score, offset == 0) }
+            pending[Int(side.rawValue)].forEachPart { part, timestamp in trial.receive(part, from: side, at: timestamp) }
         }
-        if let best, best.aligned || decideNow {
-            let side = best.side, chained = best.chained, masked = best.masked
-            // Clients must mask and servers must not (RFC 6455 §5.1): masking names the sender.
-            var chosen = masked ? side : Self.other(side)
-            if !best.aligned {
-                // Found inside a payload: the chance chain may name the wrong side. Decode the held
-                // bytes under both roles and keep the one that proves chains; wait (or, at the end,
-                // keep the scanner's guess) when neither does.
-                let held = pending.map(\.count).max() ?? 0
-                if !isFinal && held < nextRoleTrialBytes { return false }
-                nextRoleTrialBytes = held * 2
-                if let tried = trialClientSide() { chosen = tried } else if !isFinal { return false }
-            }
-            clientSide = chosen
-            guard let clientSide else { return false }
-            let confidence = MidstreamConfidence(chainedHeaders: chained)
-            let firstSeen = pending.compactMap(\.firstTimestamp).min() ?? lastTimestamp
-            let connectionInfo = WebSocketConnectionInfo(
-                connection: info.id, timestamp: firstSeen, client: endpoint(of: clientSide),
-                server: endpoint(of: Self.other(clientSide)), handshake: false, confidence: confidence)
-            // The extensions are unknown: allow permessage-deflate; the decoders inflate what the
-            // captured part of the window allows and report the rest (never wrong bytes).
-            startWebSocket(connectionInfo, compression: .assumedWithoutHandshake, atFrameBoundary: false, emit)
-            return true
+        trial.firstTimestamp = firstSeen ?? trial.firstTimestamp
+        dropHeldBytes()
+        roleTrial = trial
+        mode = .midstreamTrial
+        concludeRoleTrialIfDecided(emit)
+    }
+
+    /// Switches to WebSocket with the assignment of the roles that proved more frame chains, once
+    /// one did: the `open` comes as soon as a frame chain is proven.
+    func concludeRoleTrialIfDecided(_ emit: (InspectorEvent) -> Void) {
+        guard let winner = roleTrial?.winner else { return }
+        concludeRoleTrial(winner, emit)
+    }
+
+    /// The connection ended during the trial: chains that end with the stream are proven now. With
+    /// no winner, a connection that looked like WebSocket is still opened (roles guessed from the
+    /// ports, confidence `low`) so that `undecoded_connection` reports it; anything else is ignored.
+    func finishRoleTrial(at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
+        guard var trial = roleTrial else { return }
+        trial.finish(at: timestamp)
+        roleTrial = trial
+        if let winner = trial.winner {
+            concludeRoleTrial(winner, emit)
+            return
         }
-        return false
+        guard trial.looksLikeWebSocket || trial.assignments.contains(where: { $0.provenChains > 0 }) else {
+            roleTrial = nil
+            mode = .ignored
+            return
+        }
+        let guess = guessedClientSide()
+        concludeRoleTrial(trial.assignments.firstIndex { $0.clientSide == guess } ?? 0, emit)
+    }
+
+    private func concludeRoleTrial(_ index: Int, _ emit: (InspectorEvent) -> Void) {
+        guard let trial = roleTrial else { return }
+        let chosen = trial.assignments[index]
+        roleTrial = nil
+        clientSide = chosen.clientSide
+        decoders = chosen.decoders
+        mode = .websocket
+        let connectionInfo = WebSocketConnectionInfo(
+            connection: info.id, timestamp: trial.firstTimestamp ?? lastTimestamp, client: endpoint(of: chosen.clientSide),
+            server: endpoint(of: Self.other(chosen.clientSide)), handshake: false,
+            confidence: MidstreamConfidence(provenDirections: chosen.provenDirections))
+        websocketInfo = connectionInfo
+        emit(.open(connectionInfo))
+        for event in chosen.events { emit(event) }
+        if chosen.droppedEvents > 0 {
+            emit(.anomaly(InspectorAnomaly(
+                connection: info.id, timestamp: lastTimestamp, direction: nil, kind: .pendingLimit,
+                detail: "\(chosen.droppedEvents) events reported before the roles were known were dropped (at most \(MidstreamRoleTrial.maxHeldEvents) are held)")))
+        }
+    }
+
+    /// The client when no frames tell: the side whose port is ephemeral (32768 and up, where Linux
+    /// and IANA put them) when the other's is not, else the side that sent first.
+    private func guessedClientSide() -> StreamSide {
+        let initiatorEphemeral = info.initiator.port >= 32768, responderEphemeral = info.responder.port >= 32768
+        if initiatorEphemeral != responderEphemeral { return initiatorEphemeral ? .initiator : .responder }
+        return .initiator
     }
 }
 

@@ -12,7 +12,7 @@ public final class ConnectionAnalyzer {
     public let info: TCPConnectionInfo
     let configuration: InspectionConfiguration
 
-    enum Mode { case undecided, http, websocket, ignored }
+    enum Mode { case undecided, http, midstreamTrial, websocket, ignored }
     var mode = Mode.undecided
 
     /// The TCP side that sent the HTTP request (or masks its frames).
@@ -27,9 +27,9 @@ public final class ConnectionAnalyzer {
     var lastTimestamp = Timestamp.zero
     /// Set once bytes were lost before the connection's kind was known.
     var lostData = false
-    /// Held bytes at which the next trial decoding of a mid-stream connection's roles runs
-    /// (ConnectionAnalyzer+Classification.swift); doubles after each, so trials cost O(held).
-    var nextRoleTrialBytes = 0
+    /// Both assignments of the roles being decoded, for a connection picked up mid-stream
+    /// (MidstreamRoleTrial.swift), until one proves a frame chain.
+    var roleTrial: MidstreamRoleTrial?
 
     // HTTP state (see ConnectionAnalyzer+HTTP.swift).
     /// A message body being skipped: bytes left of a Content-Length body, or a chunked one.
@@ -74,6 +74,9 @@ public final class ConnectionAnalyzer {
         case .websocket:
             let index = Int(direction(of: side).rawValue)
             decoders[index].receive(bytes, at: timestamp, emit)
+        case .midstreamTrial:
+            roleTrial?.receive(bytes, from: side, at: timestamp)
+            concludeRoleTrialIfDecided(emit)
         case .http:
             hold(bytes, from: side, at: timestamp, emit)
             processHTTP(at: timestamp, emit)
@@ -92,6 +95,9 @@ public final class ConnectionAnalyzer {
         case .websocket:
             let index = Int(direction(of: side).rawValue)
             decoders[index].receiveGap(count, at: timestamp, emit)
+        case .midstreamTrial:
+            roleTrial?.receiveGap(count, from: side, at: timestamp)
+            concludeRoleTrialIfDecided(emit)
         case .http, .undecided:
             // HTTP framing is lost: start over and let the frame heuristics find WebSocket traffic
             // if that is what follows.
@@ -108,8 +114,13 @@ public final class ConnectionAnalyzer {
     /// The TCP connection ended (or the capture did).
     public func finish(reason: TCPCloseReason, at timestamp: Timestamp, _ emit: (InspectorEvent) -> Void) {
         if mode == .undecided { classify(isFinal: true, at: timestamp, emit) }
+        var finished = false
+        if mode == .midstreamTrial {
+            finishRoleTrial(at: timestamp, emit)
+            finished = true
+        }
         guard mode == .websocket, let websocketInfo else { return }
-        for index in decoders.indices { decoders[index].finish(at: timestamp, emit) }
+        if !finished { for index in decoders.indices { decoders[index].finish(at: timestamp, emit) } }
         reportIfUndecoded(at: timestamp, emit)
         emit(.close(ConnectionClose(
             connection: websocketInfo.connection, timestamp: timestamp, reason: reason,

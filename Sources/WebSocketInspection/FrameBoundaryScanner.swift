@@ -36,6 +36,9 @@ public struct FrameBoundaryScanner: Sendable {
 
     /// Scans `bytes`. With `isFinal`, a single frame that ends exactly at the end of the bytes counts.
     public func scan(_ bytes: UnsafeRawBufferPointer, isFinal: Bool) -> Result {
+        if trustsStart, let masked = longFrameAtStart(bytes) {
+            return .boundary(offset: 0, chained: 1, masked: masked)
+        }
         var offset = 0
         while offset < bytes.count {
             switch check(bytes, at: offset, masked: expectMasked) {
@@ -83,6 +86,26 @@ public struct FrameBoundaryScanner: Sendable {
             }
         }
         return .needMoreBytes(discardable: offset)
+    }
+
+    /// With `trustsStart`: whether the bytes open with the header of a data frame longer than they
+    /// are (a 16- or 64-bit length, the sender's masking), and its masking. Such a frame's next
+    /// header can be a megabyte away, past what the search may hold (`maxResynchronizationBytes`):
+    /// waiting for it would drop a real frame at a segment start. The frames after it are on
+    /// probation all the same (WebSocketStreamDecoder+Probation.swift).
+    private func longFrameAtStart(_ bytes: UnsafeRawBufferPointer) -> Bool? {
+        guard let expectMasked, case .header(let header) = WebSocketFrameHeader.parse(bytes) else { return nil }
+        guard (header.maskKey != nil) == expectMasked, header.opcode.isData, header.reservedBits & 0b011 == 0,
+              !header.rsv1 || allowCompression, !header.usesNonMinimalLength, header.payloadLength > 125,
+              header.payloadLength <= maxPlausibleFrameLength,
+              UInt64(header.headerLength) + header.payloadLength > UInt64(bytes.count)
+        else { return nil }
+        if header.opcode == .text && !header.rsv1 {
+            var payload = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[header.headerLength...]))
+            if let key = header.maskKey { payload = WebSocketMasking.unmasked(payload, maskKey: key) }
+            if !UTF8Validation.isValidPrefix(payload, complete: false) { return nil }
+        }
+        return expectMasked
     }
 
     private enum Check { case no, needMore, yes(end: Int, masked: Bool, header: WebSocketFrameHeader) }

@@ -1,17 +1,17 @@
 import TCPReassembly
 
-/// How sure the frame-boundary heuristics are about a connection picked up mid-stream (no
-/// handshake captured): how many plausible frame headers chained from the first boundary found.
+/// How sure wstap is about a connection picked up mid-stream (no handshake captured): in how many
+/// directions a frame chain was proven under the roles it chose (MidstreamRoleTrial.swift).
 public enum MidstreamConfidence: String, Sendable, CaseIterable {
-    /// Three or more chained headers.
+    /// Both directions proved a frame chain, each with the masking its role requires.
     case high
-    /// Two chained headers.
+    /// One direction proved a frame chain.
     case medium
-    /// One header (at the end of the capture, or before a gap).
+    /// No direction proved one (the roles are guessed from the ports; `undecoded_connection`).
     case low
 
-    init(chainedHeaders: Int) {
-        self = chainedHeaders >= 3 ? .high : (chainedHeaders == 2 ? .medium : .low)
+    init(provenDirections: Int) {
+        self = provenDirections >= 2 ? .high : (provenDirections == 1 ? .medium : .low)
     }
 }
 

@@ -47,6 +47,20 @@ extension WebSocketStreamDecoder {
         if probation!.leadEvidenceBits == nil { probation!.leadEvidenceBits = probation!.frameEvidenceBits }
     }
 
+    /// A compressed text message on probation inflated to valid UTF-8: random bytes seldom form a
+    /// deflate stream, and seldom inflate to UTF-8, so this counts like uncompressed text (up to
+    /// `maxTextEvidenceBits`). When the message began with the chain's first frame, the evidence
+    /// is that frame's too: a small compressed text right after skipped bytes (the reply after a
+    /// long binary message) is then proven instead of being dropped as a weak first frame.
+    mutating func countInflatedTextEvidence(bytes: Int, frames: Int) {
+        guard probation != nil else { return }
+        let bits = min(bytes, Self.maxTextEvidenceBits)
+        probation!.evidenceBits += bits
+        if probation!.consistentFrames == frames, let lead = probation!.leadEvidenceBits {
+            probation!.leadEvidenceBits = lead + bits
+        }
+    }
+
     /// Evidence the first frame of a chain after skipped bytes needs on its own (when it does not
     /// start a TCP segment): a small binary or control frame (6 bits) is too often a chance header
     /// that ends right where a real chain starts; the chain is then searched again from the next

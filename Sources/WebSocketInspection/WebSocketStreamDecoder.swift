@@ -336,9 +336,12 @@ public struct WebSocketStreamDecoder {
         if truncated {
             anomaly(.messageTooLarge, "\(partial.opcode) message of \(sizeIsExact ? "" : "at least ")\(length) bytes kept to its first \(payload.count) bytes (--max-message-bytes)", at: timestamp, emit)
         }
-        if partial.opcode == .text && !truncated && partial.missingBytes == 0 && !partial.cutShort && (!partial.compressed || decompressed)
-            && !UTF8Validation.isValid(payload) {
-            anomaly(.invalidUTF8, "text message of \(payload.count) bytes is not valid UTF-8", at: timestamp, emit)
+        if partial.opcode == .text && !truncated && partial.missingBytes == 0 && !partial.cutShort && (!partial.compressed || decompressed) {
+            if !UTF8Validation.isValid(payload) {
+                anomaly(.invalidUTF8, "text message of \(payload.count) bytes is not valid UTF-8", at: timestamp, emit)
+            } else if partial.compressed {
+                countInflatedTextEvidence(bytes: payload.count, frames: partial.frames)
+            }
         }
         messageCount += 1
         emit(.message(WebSocketMessage(

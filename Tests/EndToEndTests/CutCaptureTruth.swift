@@ -17,6 +17,10 @@ struct CutCaptureTruth {
         /// Decodable without the bytes before any cut: uncompressed, or compressed without context
         /// takeover by its sender.
         var independent: Bool
+        /// "src>dst" of the direction that carried it.
+        var flow: String
+        /// Where its first frame starts in that flow's stream (`locate(in:)`), if known.
+        var wireStart: Int?
     }
 
     /// Truth messages per "client|server|from", in send order.
@@ -38,10 +42,46 @@ struct CutCaptureTruth {
             let message = Message(
                 key: "\(client)|\(server)|\(from)", opcode: opcode, data: data, fnv: object["fnv1a64"] as? String,
                 length: data?.count ?? (object["length"] as? Int ?? 0), timestamp: object["ts"] as? Double ?? 0,
-                independent: !compressed || noTakeover)
+                independent: !compressed || noTakeover, flow: from == "client" ? "\(client)>\(server)" : "\(server)>\(client)")
             messages[message.key, default: []].append(message)
             connections.insert("\(client)|\(server)")
         }
+    }
+
+    /// Finds where each message's first frame starts on the wire, from the uncut streams: after
+    /// the HTTP head, the n-th message of a direction starts at the n-th frame that starts a
+    /// message (a data frame after a FIN, or a control frame). Directions whose frame count does
+    /// not match the truth keep `wireStart` nil (then the send time decides, as before).
+    mutating func locate(in streams: [String: [UInt8]]) {
+        for (key, list) in messages {
+            guard let flow = list.first?.flow, let bytes = streams[flow] else { continue }
+            let starts = Self.messageStarts(bytes)
+            guard starts.count == list.count else { continue }
+            for index in list.indices { messages[key]![index].wireStart = starts[index] }
+        }
+    }
+
+    static func messageStarts(_ bytes: [UInt8]) -> [Int] {
+        let end = Array("\r\n\r\n".utf8)
+        guard bytes.count >= 4, let head = (0...(bytes.count - 4)).first(where: { bytes[$0..<$0 + 4].elementsEqual(end) }) else { return [] }
+        var position = head + 4, starts: [Int] = [], inMessage = false
+        while position + 2 <= bytes.count {
+            let first = bytes[position], second = bytes[position + 1]
+            var length = Int(second & 0x7F), header = 2
+            if length == 126, position + 4 <= bytes.count {
+                length = Int(bytes[position + 2]) << 8 | Int(bytes[position + 3])
+                header = 4
+            } else if length == 127, position + 10 <= bytes.count {
+                length = (2..<10).reduce(0) { $0 << 8 | Int(bytes[position + $1]) }
+                header = 10
+            }
+            if second & 0x80 != 0 { header += 4 }
+            let opcode = first & 0x0F
+            if opcode >= 8 || !inMessage { starts.append(position) }
+            if opcode < 8 { inMessage = first & 0x80 == 0 }
+            position += header + length
+        }
+        return starts
     }
 
     static func fnv1a64(_ bytes: [UInt8]) -> String {
@@ -65,9 +105,9 @@ struct CutCaptureTruth {
         var missingConnections: [String] = []
     }
 
-    /// Checks `events` (the JSON Lines of `wstap read` on a cut that starts at `cutTime`, with
-    /// payload after the cut on `connectionsWithTraffic`).
-    func verdict(events: [[String: Any]], cutTime: Double, connectionsWithTraffic: Set<String>) -> Verdict {
+    /// Checks `events` (the JSON Lines of `wstap read` on a cut that starts at `cutTime` and at
+    /// `cutOffsets` of each flow's stream, with payload after the cut on `connectionsWithTraffic`).
+    func verdict(events: [[String: Any]], cutTime: Double, cutOffsets: [String: Int], connectionsWithTraffic: Set<String>) -> Verdict {
         var verdict = Verdict()
         var next: [String: Int] = [:]
         var matched: [String: Set<Int>] = [:]
@@ -104,12 +144,22 @@ struct CutCaptureTruth {
             if labelled { verdict.labelled += 1 } else { matched[key, default: []].insert(found) }
         }
         for (key, list) in messages {
-            for (index, message) in list.enumerated() where message.independent && message.timestamp > cutTime {
+            for (index, message) in list.enumerated() where message.independent && message.isAfterCut(cutTime: cutTime, cutOffsets: cutOffsets) {
                 verdict.recoverable += 1
                 if matched[key]?.contains(index) == true { verdict.recovered += 1 }
             }
         }
         verdict.missingConnections = connectionsWithTraffic.subtracting(opened).sorted()
         return verdict
+    }
+}
+
+extension CutCaptureTruth.Message {
+    /// Whether its first frame starts after the cut: by wire position when known (a truth's send
+    /// time can be later than the frame, e.g. the browser captures log receipt times), else by time.
+    func isAfterCut(cutTime: Double, cutOffsets: [String: Int]) -> Bool {
+        guard let wireStart else { return timestamp > cutTime }
+        guard let cut = cutOffsets[flow] else { return false }
+        return wireStart >= cut
     }
 }

@@ -10,8 +10,8 @@ import Testing
 /// stream). For every cut, `wstap read --format jsonl` must print only messages the peers sent, on
 /// the right connection and direction, in order (precision 1.0), and open every connection that
 /// has payload after the cut. Recall of recoverable messages (sent after the cut, uncompressed or
-/// without context takeover) is measured and printed; set MIDSTREAM_CUT_REPORT to a file to get
-/// the figures as JSON lines.
+/// without context takeover) must be at least 99 %; it is printed, and set MIDSTREAM_CUT_REPORT
+/// to a file to get the figures as JSON lines.
 @Suite struct MidstreamCutTests {
     struct Capture: CustomStringConvertible, Sendable {
         var pcap: String
@@ -24,6 +24,12 @@ import Testing
     static let captures: [Capture] = [
         Capture(pcap: "implementations/node-ws.pcap", truth: "implementations/node-ws.truth.jsonl", headerCuts: true),
         Capture(pcap: "implementations/aiohttp.pcap", truth: "implementations/aiohttp.truth.jsonl", headerCuts: true),
+        Capture(pcap: "implementations/tornado.pcap", truth: "implementations/tornado.truth.jsonl", headerCuts: true),
+        Capture(pcap: "implementations/gorilla.pcap", truth: "implementations/gorilla.truth.jsonl", headerCuts: true),
+        Capture(pcap: "browser-chromium.pcap", truth: "browser-chromium.truth.jsonl", headerCuts: false),
+        Capture(pcap: "browser-chromium-deflate.pcap", truth: "browser-chromium-deflate.truth.jsonl", headerCuts: false),
+        Capture(pcap: "browser-firefox.pcap", truth: "browser-firefox.truth.jsonl", headerCuts: false),
+        Capture(pcap: "browser-firefox-deflate.pcap", truth: "browser-firefox-deflate.truth.jsonl", headerCuts: false),
         Capture(pcap: "binary.pcap", truth: "binary.truth.jsonl", headerCuts: false),
         Capture(pcap: "deflate-no-context.pcap", truth: "deflate-no-context.truth.jsonl", headerCuts: false),
         Capture(pcap: "deflate-default.pcap", truth: "deflate-default.truth.jsonl", headerCuts: false),
@@ -53,10 +59,9 @@ import Testing
         return cuts
     }
 
-    /// Known gap (issue #16 stays open): on large.pcap (1 MiB frames) 3 of 105 cuts lose the
-    /// connection — the held bytes pass the 1 MiB pending limit before a chain is proven, and the
-    /// connection is given up without an event. Measured: 0 invented, 303 of 315 recovered.
-    @Test(.disabled("known gap: 3 of 105 cuts of large.pcap lose the connection at the 1 MiB pending limit"))
+    /// 1 MiB frames: a cut inside one used to lose the connection (the bytes held before a chain
+    /// was proven passed the 1 MiB pending limit). Its own test, as it is the slowest capture.
+    @Test
     func largeFramesCutsKeepEveryConnection() throws {
         try everyCutShowsOnlySentMessages(Capture(pcap: "large.pcap", truth: "large.truth.jsonl", headerCuts: true))
     }
@@ -65,7 +70,9 @@ import Testing
     func everyCutShowsOnlySentMessages(_ capture: Capture) throws {
         let folder = WSTapRunner.capturesFolder
         let cutter = try PcapCutter(file: folder.appendingPathComponent(capture.pcap))
-        let truth = try CutCaptureTruth(file: folder.appendingPathComponent(capture.truth))
+        var truth = try CutCaptureTruth(file: folder.appendingPathComponent(capture.truth))
+        let streams = cutter.streams()
+        truth.locate(in: streams.bytes)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wstap-cuts-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -84,7 +91,8 @@ import Testing
                 if truth.connections.contains("\(ends[1])|\(ends[0])") { traffic.insert("\(ends[1])|\(ends[0])") }
             }
             let verdict = truth.verdict(
-                events: try result.jsonLines(), cutTime: cutter.packets[cut.packet].timestamp, connectionsWithTraffic: traffic)
+                events: try result.jsonLines(), cutTime: cutter.packets[cut.packet].timestamp,
+                cutOffsets: cutter.cutOffsets(at: cut.packet, trim: cut.trim, streamOffsets: streams.offsets), connectionsWithTraffic: traffic)
             #expect(verdict.invented.isEmpty, "\(capture) cut \(cut.label) (packet \(cut.packet), trim \(cut.trim)): invented \(verdict.invented.prefix(5))")
             #expect(verdict.missingConnections.isEmpty, "\(capture) cut \(cut.label): connections missing \(verdict.missingConnections)")
             total.decoded += verdict.decoded
@@ -95,6 +103,9 @@ import Testing
             total.missingConnections += verdict.missingConnections
         }
         let recall = total.recoverable == 0 ? 1 : Double(total.recovered) / Double(total.recoverable)
+        // The issue's goal. Recoverable: the first frame starts after the cut on the wire (by send
+        // time where the frames could not be matched to the truth), as in scripts/midstream_cuts.py.
+        #expect(recall >= 0.99, "\(capture): recovered \(total.recovered) of \(total.recoverable) recoverable messages")
         let summary = "{\"capture\":\"\(capture.pcap)\",\"cuts\":\(cuts.count),\"decoded\":\(total.decoded),\"invented\":\(total.invented.count),\"labelled\":\(total.labelled),\"recoverable\":\(total.recoverable),\"recovered\":\(total.recovered),\"recall\":\(recall),\"missing_connections\":\(total.missingConnections.count)}"
         print(summary)
         if let path = ProcessInfo.processInfo.environment["MIDSTREAM_CUT_REPORT"],

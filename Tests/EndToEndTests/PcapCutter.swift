@@ -114,6 +114,32 @@ struct PcapCutter {
         return found
     }
 
+    /// Per packet, where its payload starts in its flow's byte stream, and each flow's bytes (in
+    /// file order: the recorded captures have no retransmissions).
+    func streams() -> (offsets: [Int], bytes: [String: [UInt8]]) {
+        var offsets: [Int] = []
+        var bytes: [String: [UInt8]] = [:]
+        for packet in packets {
+            offsets.append(bytes[packet.flow]?.count ?? 0)
+            guard !packet.flow.isEmpty, packet.payloadLength > 0 else { continue }
+            bytes[packet.flow, default: []] += packet.bytes[packet.payloadOffset..<packet.payloadOffset + packet.payloadLength]
+        }
+        return (offsets, bytes)
+    }
+
+    /// For a cut at packet `index` trimmed by `trim`: per flow with payload after the cut, the
+    /// offset in its stream where the cut capture starts.
+    func cutOffsets(at index: Int, trim: Int, streamOffsets: [Int]) -> [String: Int] {
+        var result: [String: Int] = [:]
+        for position in index..<packets.count {
+            let packet = packets[position]
+            let skip = position == index ? trim : 0
+            guard !packet.flow.isEmpty, packet.payloadLength > skip, result[packet.flow] == nil else { continue }
+            result[packet.flow] = streamOffsets[position] + skip
+        }
+        return result
+    }
+
     /// The packet and payload offset `distance` payload bytes of the same flow after (packet, offset).
     func position(after packet: Int, offset: Int, distance: Int) -> (packet: Int, offset: Int)? {
         let flow = packets[packet].flow

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Server for the headless-Chromium captures.
+"""Server for the headless-browser captures (Chromium, Firefox ESR).
 
 Serves browser_page.html at /, accepts the page's WebSocket at /ws (replies to
 each message), then receives the page's own log of what it sent at /log and
@@ -93,7 +93,8 @@ async def main(a):
         ctx.set_alpn_protocols(["http/1.1"])
     async with serve(handler, "127.0.0.1", a.port, ping_interval=None, max_size=None,
                      process_request=process_request, ssl=ctx,
-                     compression=None if a.scenario == "browser-chromium" else "deflate"):
+                     # The wss recording (record_tls_browser.py) was made with permessage-deflate.
+                     compression="deflate" if a.scenario.endswith(("-deflate", "-tls")) else None):
         open(a.ready, "w").close()
         await asyncio.wait_for(done.wait(), 45)
 

@@ -5,7 +5,8 @@ Truth line (one per message, written by its sender before sending):
   {"client": "IP:PORT", "server": "IP:PORT", "from": "client"|"server", "opcode": ...,
    "length": N, "data_b64": ... (payloads up to 4 KiB) | "fnv1a64": hex (larger ones; a hash the
    Swift tests compute without a crypto library), "compressed": bool, "context_takeover": false, "fragments": n, "auto": bool, ["code", "reason"], "ts", "logged_by"}
-`compressed` messages are always sent without context takeover here.
+`context_takeover` is true for a compressed message whose sender keeps its window between
+messages (Tornado's second connection); every other compressed message is sent without it.
 """
 
 import base64
@@ -38,9 +39,10 @@ class Truth:
         self.fh = open(path, "a", buffering=1)
         self.implementation = implementation
 
-    def log(self, client, server, sender, opcode, data, compressed, auto=False, code=None, reason=None, fragments=1):
+    def log(self, client, server, sender, opcode, data, compressed, auto=False, code=None, reason=None, fragments=1,
+            context_takeover=False):
         line = {"client": client, "server": server, "from": sender, "opcode": opcode, "length": len(data),
-                "compressed": compressed, "context_takeover": False, "fragments": fragments, "auto": auto, "ts": time.time(),
+                "compressed": compressed, "context_takeover": context_takeover, "fragments": fragments, "auto": auto, "ts": time.time(),
                 "logged_by": f"{self.implementation}-{sender}"}
         if len(data) <= 4096:
             line["data_b64"] = base64.b64encode(data).decode()

@@ -2,10 +2,11 @@
 """implementations.py — record captures of other WebSocket implementations talking to each other,
 for the mid-stream cut tests (Tests/EndToEndTests/MidstreamCutTests.swift).
 
-Usage (root): python3 scripts/capture/implementations.py [node-ws] [aiohttp]
+Usage (root): python3 scripts/capture/implementations.py [node-ws] [aiohttp] [tornado] [gorilla]
 
 Each implementation runs its own server and client (impl_node.js: Node `ws` from Debian's node-ws;
-impl_aiohttp.py: aiohttp from PyPI) in a fresh network namespace whose lo has MTU 1500 (Netns), with
+impl_aiohttp.py: aiohttp from PyPI; impl_tornado.py: Tornado from PyPI, with a third connection
+compressed with context takeover; impl_gorilla.go: Go gorilla/websocket from Debian) in a fresh network namespace whose lo has MTU 1500 (Netns), with
 tcpdump on lo. The conversation (impl_truth.py): two connections, uncompressed then
 permessage-deflate without context takeover; 12 rounds of client text / server text, binary
 messages of 66–150 KB (64-bit lengths) from both sides, a fragmented text from the Node client, a
@@ -32,6 +33,9 @@ OUT = os.path.join(REPO, "captures", "implementations")
 PEERS = {
     "node-ws": (9301, lambda port, truth: ["node", os.path.join(HERE, "impl_node.js"), str(port), truth]),
     "aiohttp": (9302, lambda port, truth: [sys.executable, os.path.join(HERE, "impl_aiohttp.py"), str(port), truth]),
+    "tornado": (9303, lambda port, truth: [sys.executable, os.path.join(HERE, "impl_tornado.py"), str(port), truth]),
+    # Built into the temporary folder by record() before it runs.
+    "gorilla": (9304, lambda port, truth: [os.path.join(os.path.dirname(truth), "impl_gorilla"), str(port), truth]),
 }
 
 
@@ -41,16 +45,24 @@ def ensure_dependencies():
         subprocess.run(["apt-get", "install", "-y", "-qq", "ethtool", "tcpdump"], check=True)
     if shutil.which("node") is None or not os.path.exists("/usr/share/nodejs/ws"):
         subprocess.run(["apt-get", "install", "-y", "-qq", "nodejs", "node-ws"], check=True)
-    try:
-        import aiohttp  # noqa: F401
-    except ImportError:
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "aiohttp"], check=False)
+    if shutil.which("go") is None or not os.path.isdir("/usr/share/gocode/src/github.com/gorilla/websocket"):
+        subprocess.run(["apt-get", "install", "-y", "-qq", "golang-go", "golang-github-gorilla-websocket-dev"], check=True)
+    for module in ["aiohttp", "tornado"]:
+        try:
+            __import__(module)
+        except ImportError:
+            subprocess.run([sys.executable, "-m", "pip", "install", "-q", module], check=False)
 
 
 def record(name):
     port, command = PEERS[name]
     tmp = tempfile.mkdtemp(prefix=f"wstap-impl-{name}-")
     pcap, truth = os.path.join(tmp, f"{name}.pcap"), os.path.join(tmp, "truth.jsonl")
+    if name == "gorilla":
+        # Debian packages gorilla for GOPATH builds (no module download).
+        environment = dict(os.environ, GOPATH="/usr/share/gocode", GO111MODULE="off", GOCACHE=os.path.join(tmp, "gocache"))
+        subprocess.run(["go", "build", "-o", os.path.join(tmp, "impl_gorilla"), os.path.join(HERE, "impl_gorilla.go")],
+                       check=True, env=environment)
     with Netns(f"wstap-impl-{name}") as ns:
         cap = Capture(ns, "lo", port, pcap, tmp)
         ns.run(*command(port, truth), timeout=120)

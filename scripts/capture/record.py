@@ -49,6 +49,8 @@ SCENARIOS = [
     ("deflate-bomb", 9119, "lo", "127.0.0.1", "pcap", "peers"),
     ("midstream-deflate-context", 9120, "lo", "127.0.0.1", "pcap", "midstream"),
     ("auth-headers", 9121, "lo", "127.0.0.1", "pcap", "peers"),
+    ("browser-firefox", 9122, "lo", "127.0.0.1", "pcap", "browser"),
+    ("browser-firefox-deflate", 9123, "lo", "127.0.0.1", "pcap", "browser"),
 ]
 
 
@@ -157,14 +159,20 @@ def run_scenario(idx, name, port, mode, host, ext, kind):
                                "--log", slog, "--ready", ready)
                 procs.append(srv)
                 wait_for(lambda: os.path.exists(ready), 15, "server ready")
-                profile = os.path.join(tmp, "chromium-profile")
+                if name.startswith("browser-firefox"):
+                    # Firefox ESR (Debian firefox-esr), headless, with a fresh profile.
+                    profile = os.path.join(tmp, "firefox-profile")
+                    os.makedirs(profile, exist_ok=True)
+                    browser = ["firefox-esr", "--headless", "--no-remote", "--profile", profile]
+                else:
+                    profile = os.path.join(tmp, "chromium-profile")
+                    browser = ["chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
+                               "--no-first-run", "--no-default-browser-check", "--disable-background-networking",
+                               "--disable-component-update", "--disable-sync", "--disable-extensions",
+                               "--disable-dev-shm-usage", f"--user-data-dir={profile}"]
                 chrome = ns.popen(
-                    "chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
-                    "--no-first-run", "--no-default-browser-check", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--disable-extensions",
-                    "--disable-dev-shm-usage", f"--user-data-dir={profile}",
-                    f"http://127.0.0.1:{port}/",
-                    stdout=open(os.path.join(tmp, "chromium.log"), "w"), stderr=subprocess.STDOUT,
+                    *browser, f"http://127.0.0.1:{port}/",
+                    stdout=open(os.path.join(tmp, "browser.log"), "w"), stderr=subprocess.STDOUT,
                     start_new_session=True)
                 procs.append(chrome)
                 try:
@@ -216,6 +224,8 @@ HOW = {
     "refused": "websockets client, server process_request -> 401 (see refused.http.json)",
     "browser-chromium": "headless Chromium page <-> websockets server (compression=None)",
     "browser-chromium-deflate": "headless Chromium page <-> websockets server (permessage-deflate)",
+    "browser-firefox": "headless Firefox ESR page <-> websockets server (compression=None)",
+    "browser-firefox-deflate": "headless Firefox ESR page <-> websockets server (permessage-deflate)",
     "deflate-default": "websockets, permessage-deflate default params (context takeover)",
     "deflate-no-context": "permessage-deflate client/server_no_context_takeover",
     "deflate-small-window": "permessage-deflate server_max_window_bits=10, client_max_window_bits=12",
