@@ -72,8 +72,8 @@ let package = Package(
         .executableTarget(
             name: "wstap",
             dependencies: [
-                "PacketCapture", "WebSocketProtocol", "WebSocketInspection", "Inspector", "Sessions", "Output",
-                "Conversation", "TLSDecryption",
+                "PacketCapture", "PacketDecoding", "WebSocketProtocol", "WebSocketInspection", "Inspector", "Sessions",
+                "Output", "Conversation", "TLSDecryption",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
