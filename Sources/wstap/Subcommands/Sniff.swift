@@ -201,7 +201,7 @@ struct Sniff: ParsableCommand {
             maxQueuedBytes: capture.maxQueuedBytes, decoded: UInt64(decoded), isFinal: final)
         printer.print(report)
         if final {
-            var summary = "\(decoded) packets captured"
+            var summary = "\(counters.offeredPackets) packets captured"
             if let kernel = counters.kernel {
                 summary += ", \(kernel.received) received by filter, \(kernel.droppedByKernel) dropped by kernel, \(counters.droppedPackets) dropped by queue"
             }
