@@ -76,8 +76,8 @@ let package = Package(
         .executableTarget(
             name: "wstap",
             dependencies: [
-                "PacketCapture", "WebSocketProtocol", "WebSocketInspection", "Inspector", "Sessions", "Output",
-                "Conversation", "TLSDecryption", "ApplicationProtocols",
+                "PacketCapture", "PacketDecoding", "WebSocketProtocol", "WebSocketInspection", "Inspector", "Sessions",
+                "Output", "Conversation", "TLSDecryption", "ApplicationProtocols",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

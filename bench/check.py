@@ -51,6 +51,8 @@ def main():
                   f"wstap found {got[0]} / {got[1]} B"
                   + ("" if got[0] != o["messages"] or got[1] != o["bytes"] else " (payloads differ)"),
                   file=sys.stderr)
+    # Printed first, pass or fail: the live benches report how many of the messages came out.
+    print(f"check: printed {sum(v[0] for v in seen.values())} of {messages} data messages")
     extra = set(seen) - set(truth)
     if extra:
         bad += len(extra)

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The wstap benchmark: one command from a clean clone (as root, for the network namespace).
 #
-#   bench/run.sh [--size-mb N] [--runs R] [--connections C] [--tls] [--replay] [--live]
+#   bench/run.sh [--size-mb N] [--runs R] [--connections C] [--tls] [--replay] [--live] [--tcpreplay]
 #
 # --tls records (and times) the same traffic over TLS 1.3 AES-128-GCM (wss://): the client's key
 # log is written beside the capture, and wstap (--keylog) and tshark (-o tls.keylog_file:) both
 # decrypt with it.
-# --replay and --live also run bench/replay.sh and bench/live.sh (replay speed, live decoding)
-# with the same release build, after the table.
+# --replay, --live and --tcpreplay also run bench/replay.sh, bench/live.sh and bench/tcpreplay.sh
+# (replay speed, live decoding, live capture at line rate) with the same release build, after the
+# table.
 # 1. installs what it needs (tcpdump, tshark, GNU time, ethtool, libpcap, Python websockets),
 # 2. builds wstap in release mode,
 # 3. records bench/out/capture-NMB.pcap (N MiB, default 600) of real traffic between Python
@@ -35,7 +36,8 @@ while [ $# -gt 0 ]; do
         --tls) tls="-tls"; shift ;;
         --replay) also+=(replay); shift ;;
         --live) also+=(live); shift ;;
-        -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --tcpreplay) also+=(tcpreplay); shift ;;
+        -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench/run.sh: unknown argument $1 (try --help)" >&2; exit 64 ;;
     esac
 done
@@ -51,6 +53,7 @@ command -v tshark >/dev/null || missing+=(tshark)
 [ -x /usr/bin/time ] || missing+=(time)
 command -v ethtool >/dev/null || missing+=(ethtool)
 command -v ip >/dev/null || missing+=(iproute2)
+[[ " ${also[*]} " != *" tcpreplay "* ]] || command -v tcpreplay >/dev/null || missing+=(tcpreplay)
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "== installing ${missing[*]}"
     apt-get update -qq
@@ -152,5 +155,9 @@ cat "$results"
 for script in "${also[@]}"; do
     echo
     echo "== bench/$script.sh"
-    WSTAP="$wstap" "bench/$script.sh"
+    if [ "$script" = tcpreplay ]; then
+        WSTAP="$wstap" bench/tcpreplay.sh --size-mb "$size_mb"
+    else
+        WSTAP="$wstap" "bench/$script.sh"
+    fi
 done

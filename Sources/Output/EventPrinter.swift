@@ -33,5 +33,12 @@ public final class EventPrinter {
         writer.endRecord()
     }
 
+    /// A live capture's `stats` event: JSON Lines only (the text format reports on standard error).
+    public func print(_ report: LiveCaptureReport) {
+        guard format == .jsonl else { return }
+        writer.withBuffer { report.appendJSON(to: &$0) }
+        writer.endRecord()
+    }
+
     public func flush() { writer.flush() }
 }

@@ -32,24 +32,32 @@ extension PacketSource {
     /// The largest snapshot length libpcap accepts (and tcpdump's default): whole packets on any link.
     public static let maxSnapshotLength = 262_144
 
-    /// Kernel capture buffer for live captures: 32 MiB (libpcap's default is 2 MiB). In immediate mode
-    /// Linux uses a ring of fixed-size slots sized for the interface's MTU, which on `lo` (MTU 65536)
-    /// means only ~30 packets fit in 2 MiB and any burst is dropped; 32 MiB holds ~500 there and
-    /// ~16 000 on a 1500-byte link.
-    public static let liveBufferBytes = 32 << 20
+    /// Default kernel capture buffer for live captures, in MiB (`--buffer-size`, like tcpdump's `-B`):
+    /// 32 MiB (libpcap's default is 2 MiB) holds about a quarter of a second of a saturated 1 Gbit/s
+    /// link, so a scheduling hiccup of the capture thread costs no packet.
+    public static let defaultBufferMiB = 32
+    /// The largest `--buffer-size`: 1 GiB (libpcap takes the size as a 32-bit byte count).
+    public static let maxBufferMiB = 1024
+
+    /// How long the kernel holds a partly filled ring block before handing it over: 50 ms. Packets are
+    /// captured in blocks (libpcap's buffered TPACKET_V3 mode on Linux, not immediate mode, which wakes
+    /// the capture once per packet), so on a quiet link an event waits at most this long in the kernel;
+    /// with output flushed within `maxOutputDelay` of decoding, a live `| jq` sees it within 100 ms.
+    public static let maxCaptureLatencyMilliseconds = 50
 
     /// Starts capturing on a live interface (`"any"` for all of them on Linux).
     ///
-    /// Immediate mode is on so that each packet is handed over as soon as it arrives: a message must be
-    /// printed when its last frame is seen, not when a kernel buffer block fills. `timeoutMilliseconds`
-    /// bounds how long `read()` waits before returning `.timedOut`, which is how the capture loop notices
-    /// a stop request while the network is quiet. Not promiscuous by default: inspecting the host's own
+    /// Buffered mode: the kernel fills ring blocks and hands one over when it is full or
+    /// `timeoutMilliseconds` after its first packet, so a busy link costs one wake-up per block, not
+    /// per packet. `read()` also waits at most that long, which is how the capture loop notices a
+    /// stop request while the network is quiet. Not promiscuous by default: inspecting the host's own
     /// WebSocket traffic needs no more, and it leaves the interface's mode alone.
     public static func openLive(
         interface: String,
         snapshotLength: Int = maxSnapshotLength,
         promiscuous: Bool = false,
-        timeoutMilliseconds: Int = 100
+        bufferMiB: Int = defaultBufferMiB,
+        timeoutMilliseconds: Int = maxCaptureLatencyMilliseconds
     ) throws(CaptureError) -> PacketSource {
         // Check the name first: without permission, activating an unknown name fails with a
         // permission error, which would send the user the wrong way.
@@ -66,8 +74,8 @@ extension PacketSource {
         pcap_set_snaplen(handle, Int32(clamping: min(max(snapshotLength, 1), maxSnapshotLength)))
         pcap_set_promisc(handle, promiscuous ? 1 : 0)
         pcap_set_timeout(handle, Int32(clamping: max(timeoutMilliseconds, 1)))
-        pcap_set_immediate_mode(handle, 1)
-        pcap_set_buffer_size(handle, Int32(liveBufferBytes))
+        pcap_set_immediate_mode(handle, 0)
+        pcap_set_buffer_size(handle, Int32(clamping: min(max(bufferMiB, 1), maxBufferMiB) << 20))
         // Not every platform offers nanoseconds; the precision actually granted is read back below.
         _ = pcap_set_tstamp_precision(handle, Int32(PCAP_TSTAMP_PRECISION_NANO))
         let status = pcap_activate(handle)

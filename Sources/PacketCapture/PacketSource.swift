@@ -113,13 +113,17 @@ public final class PacketSource {
 
     /// One read: a packet, a live timeout, or the end. The packet's bytes stay valid only until the
     /// next call.
-    public func read() throws(CaptureError) -> ReadResult {
+    ///
+    /// - Parameter waiting: for a live capture with nothing ready, whether to wait up to the read
+    ///   timeout for packets first. The capture thread passes false so that it learns the ring is
+    ///   empty (`.timedOut` at once) and can hand its batch over before it waits.
+    public func read(waiting: Bool = true) throws(CaptureError) -> ReadResult {
         var headerPointer: UnsafeMutablePointer<pcap_pkthdr>?
         var dataPointer: UnsafePointer<UInt8>?
         var result = pcap_next_ex(handle, &headerPointer, &dataPointer)
-        if result == 0, let liveWait {
-            // Nothing buffered: wait for the descriptor ourselves, because libpcap's own read
-            // timeout is not honoured in immediate mode on Linux (it would block until a packet).
+        if result == 0, waiting, let liveWait {
+            // Nothing buffered: wait for the descriptor ourselves, with a bound, so that a quiet
+            // link still returns control to the loop (the handle is non-blocking).
             liveWait.waitForPackets()
             result = pcap_next_ex(handle, &headerPointer, &dataPointer)
         }
@@ -144,6 +148,11 @@ public final class PacketSource {
             if message.contains("truncated") { throw .truncatedFile(message: message) }
             throw .readFailed(message: message)
         }
+    }
+
+    /// Live captures: waits until the kernel has packets ready or the read timeout passes.
+    public func waitForPackets() {
+        liveWait?.waitForPackets()
     }
 
     /// Builds a timestamp from libpcap's `tv_sec`/`tv_usec` pair (nanoseconds in `tv_usec` here),

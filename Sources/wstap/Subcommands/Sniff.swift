@@ -6,6 +6,7 @@ import Darwin
 import ArgumentParser
 import Inspector
 import PacketCapture
+import PacketDecoding
 import Sessions
 import Output
 import WebSocketInspection
@@ -57,6 +58,25 @@ struct Sniff: ParsableCommand {
     @Option(name: .long, help: "Bytes kept per packet (default and maximum \(PacketSource.maxSnapshotLength)); shorter loses payload, reported as gaps.")
     var snaplen: Int = PacketSource.maxSnapshotLength
 
+    @Option(name: [.customShort("B"), .customLong("buffer-size")],
+            help: "Kernel capture buffer in MiB, like tcpdump's -B (default \(PacketSource.defaultBufferMiB), at most \(PacketSource.maxBufferMiB)).")
+    var bufferSize: Int = PacketSource.defaultBufferMiB
+
+    @Option(name: .long, help: "Bound of the queue between the capture and decoding threads, in MiB (default \(LiveCapture.Configuration.defaultQueueMiB), at most \(LiveCapture.Configuration.maxQueueMiB)); beyond it packets are dropped and counted.")
+    var queueSize: Int = LiveCapture.Configuration.defaultQueueMiB
+
+    @Option(name: .long, help: "Seconds between the live statistics lines on standard error (and jsonl 'stats' events); 0 for only the final one. Default \(Int(Self.defaultStatisticsSeconds)).")
+    var statsInterval: Double = Self.defaultStatisticsSeconds
+
+    /// Live statistics every 10 s: often enough to see drops while they happen, rare enough not to
+    /// clutter a terminal.
+    static let defaultStatisticsSeconds: Double = 10
+
+    /// Output is flushed when the decoder has caught up with the capture, and at least this often
+    /// while it has not: with the kernel's `maxCaptureLatencyMilliseconds` (50 ms), a live `| jq`
+    /// sees an event within 100 ms, and a burst costs one write per buffer instead of one per event.
+    static let maxOutputDelayMilliseconds = 50
+
     /// The longest `--duration`: 30 days, far beyond any capture session, and small enough that the
     /// deadline's millisecond count cannot overflow (1e300 used to trap).
     static let maxDurationSeconds: Double = 30 * 86_400
@@ -69,6 +89,15 @@ struct Sniff: ParsableCommand {
         guard (1...PacketSource.maxSnapshotLength).contains(snaplen) else {
             throw ValidationError("--snaplen must be between 1 and \(PacketSource.maxSnapshotLength)")
         }
+        guard (1...PacketSource.maxBufferMiB).contains(bufferSize) else {
+            throw ValidationError("--buffer-size must be between 1 and \(PacketSource.maxBufferMiB) MiB")
+        }
+        guard (1...LiveCapture.Configuration.maxQueueMiB).contains(queueSize) else {
+            throw ValidationError("--queue-size must be between 1 and \(LiveCapture.Configuration.maxQueueMiB) MiB")
+        }
+        guard statsInterval == 0 || (statsInterval >= 0.1 && statsInterval <= Self.maxDurationSeconds) else {
+            throw ValidationError("--stats-interval must be 0 or a number of seconds from 0.1 to \(Int(Self.maxDurationSeconds))")
+        }
         if write == "-" { throw ValidationError("-w - would mix packets with the decoded output on standard output; give a file name") }
     }
 
@@ -76,7 +105,7 @@ struct Sniff: ParsableCommand {
         let interfaceName = try chooseInterface()
         let source: PacketSource
         do {
-            source = try PacketSource.openLive(interface: interfaceName, snapshotLength: snaplen)
+            source = try PacketSource.openLive(interface: interfaceName, snapshotLength: snaplen, bufferMiB: bufferSize)
         } catch {
             throw Diagnostics.fail(error.description)
         }
@@ -100,7 +129,7 @@ struct Sniff: ParsableCommand {
         }
         var text = TextFormatter(style: terminal.style, prettyJSON: filtering.pretty)
         if output.format == .jsonl { text.style = .plain }
-        let printer = EventPrinter(format: output.format, writer: OutputStreamWriter(flushEachRecord: true), text: text)
+        let printer = EventPrinter(format: output.format, writer: OutputStreamWriter(), text: text)
         let limit = MessageLimit(maxMessages: count, printer: printer, filter: filtering.filter)
         KeyLogOption.noteIfEmpty(flag: options.keylog)
         guard let inspector = CaptureInspector(linkType: source.linkType, configuration: options.liveConfiguration, emit: limit.print) else {
@@ -109,40 +138,80 @@ struct Sniff: ParsableCommand {
         let stop = CaptureStopRequest()
         stop.stopOnInterruptAndTerminate()
         let deadline = duration.map { ContinuousClock.now + .milliseconds(Int64(($0 * 1000).rounded(.up))) }
-        let flusher = PacketFileFlusher(file: packetFile)
+        let linkType = source.linkType, snapshotLength = source.snapshotLength
+        let capture = LiveCapture(source: source, file: packetFile, configuration: .init(queueMiB: queueSize))
 
         // Tests and scripts wait for this line: once it is printed, every packet is captured.
-        Diagnostics.note("listening on \(interfaceName), link type \(source.linkType), snapshot length \(source.snapshotLength) bytes")
-        let loop = CaptureLoop(
-            onPacket: packetFile.map { file in { file.write($0); flusher.flush(ifDue: true) } },
-            onIdle: {
-                flusher.flush(ifDue: false)
-                inspector.poll()
-            },
-            shouldStop: {
-                stop.isRequested || limit.reached || flusher.failure != nil || packetFile?.failure != nil
-                    || deadline.map { ContinuousClock.now >= $0 } ?? false
+        Diagnostics.note("listening on \(interfaceName), link type \(linkType), snapshot length \(snapshotLength) bytes, buffer \(bufferSize) MiB")
+        capture.start()
+        let statisticsInterval: Duration? = statsInterval > 0 ? .milliseconds(Int64((statsInterval * 1000).rounded())) : nil
+        var lastStatistics = ContinuousClock.now
+        var lastFlush = lastStatistics
+        var stopping = false
+        decode: while true {
+            if !stopping, stop.isRequested || limit.reached || deadline.map({ ContinuousClock.now >= $0 }) ?? false {
+                capture.stop()
+                stopping = true
             }
-        )
-        let ending = loop.run(source, into: inspector)
+            switch capture.next(timeoutMilliseconds: Self.maxOutputDelayMilliseconds) {
+            case .batch(let batch):
+                batch.forEach { inspector.process($0) }
+                // Connections waiting for their TLS secrets look at the key log again (rate-limited).
+                inspector.poll()
+            case .idle:
+                inspector.poll()
+            case .closed:
+                break decode
+            }
+            let now = ContinuousClock.now
+            if capture.isCaughtUp || now - lastFlush >= .milliseconds(Self.maxOutputDelayMilliseconds) {
+                printer.flush()
+                lastFlush = now
+            }
+            if let statisticsInterval, now - lastStatistics >= statisticsInterval {
+                report(capture, decoded: inspector.statistics.packets, final: false, to: printer)
+                printer.flush()
+                lastStatistics = now
+            }
+        }
         inspector.finish()
+        let final = report(capture, decoded: inspector.statistics.packets, final: true, to: printer)
         printer.flush()
-        flusher.flush(ifDue: false)
 
-        var summary = "\(inspector.statistics.packets) packets captured"
-        let statistics = source.statistics()
-        if let statistics {
-            summary += ", \(statistics.received) received by filter, \(statistics.droppedByKernel) dropped by kernel"
+        if final.lostPackets {
+            Diagnostics.warning("\((final.droppedByKernel ?? 0) + final.droppedByQueue) packets were lost (\(final.droppedByKernel ?? 0) by the kernel, \(final.droppedByQueue) by the queue to the decoder): messages on those connections are reported incomplete or as gaps; a narrower --filter, a larger --buffer-size or --queue-size helps")
         }
-        Diagnostics.note(summary)
-        if let dropped = statistics?.droppedByKernel, dropped > 0 {
-            Diagnostics.warning("the kernel dropped \(dropped) packets that wstap did not read in time: messages on those connections are reported incomplete or as gaps; a narrower --filter helps")
-        }
-        let counts = CaptureReadSummary(statistics: inspector.statistics, snapshotLength: source.snapshotLength, events: 0)
+        let counts = CaptureReadSummary(statistics: inspector.statistics, snapshotLength: snapshotLength, events: 0)
         counts.statisticsWarnings.forEach { Diagnostics.warning($0.description) }
+        let outcome = capture.outcome
         // A -w file that could not be written is an error even when the capture itself went well.
-        if let failure = flusher.failure ?? packetFile?.failure { throw Diagnostics.fail(failure.description) }
-        if case .failed(let error) = ending { throw Diagnostics.fail(error.description) }
+        if let failure = outcome.fileFailure { throw Diagnostics.fail(failure.description) }
+        if case .failed(let error) = outcome.ending { throw Diagnostics.fail(error.description) }
+    }
+
+    /// Prints the live statistics on standard error (and as a jsonl `stats` event); the final one
+    /// also carries the summary line scripts grep for (`N packets captured, … dropped by kernel`).
+    @discardableResult
+    private func report(_ capture: LiveCapture, decoded: Int, final: Bool, to printer: EventPrinter) -> LiveCaptureReport {
+        let counters = capture.counters
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let report = LiveCaptureReport(
+            timestamp: Timestamp(seconds: Int64(now.tv_sec), nanoseconds: UInt32(clamping: now.tv_nsec)),
+            received: counters.kernel?.received, droppedByKernel: counters.kernel?.droppedByKernel,
+            captured: counters.offeredPackets, droppedByQueue: counters.droppedPackets,
+            queueHighWaterPackets: counters.highWaterPackets, queueHighWaterBytes: counters.highWaterBytes,
+            maxQueuedBytes: capture.maxQueuedBytes, decoded: UInt64(decoded), isFinal: final)
+        printer.print(report)
+        if final {
+            var summary = "\(counters.offeredPackets) packets captured"
+            if let kernel = counters.kernel {
+                summary += ", \(kernel.received) received by filter, \(kernel.droppedByKernel) dropped by kernel, \(counters.droppedPackets) dropped by queue"
+            }
+            Diagnostics.note(summary)
+        }
+        Diagnostics.note(report.line)
+        return report
     }
 
     /// `-i` as given, or the first interface that is up (said on standard error, as tcpdump does).
@@ -182,28 +251,5 @@ private final class MessageLimit {
             printed += 1
         }
         printer.print(event)
-    }
-}
-
-/// Flushes the `-w` file when the network is quiet and at least every quarter second while it is
-/// busy: the file stays readable during a long capture without a write per packet.
-private final class PacketFileFlusher {
-    let file: PacketFileWriter?
-    private var lastFlush = ContinuousClock.now
-    private(set) var failure: CaptureError?
-    static let maxFlushInterval: Duration = .milliseconds(250)
-
-    init(file: PacketFileWriter?) { self.file = file }
-
-    func flush(ifDue: Bool) {
-        guard let file, failure == nil else { return }
-        let now = ContinuousClock.now
-        if ifDue, now - lastFlush < Self.maxFlushInterval { return }
-        lastFlush = now
-        do {
-            try file.flush()
-        } catch {
-            failure = error
-        }
     }
 }
