@@ -49,6 +49,7 @@ SCENARIOS = [
     ("deflate-bomb", 9119, "lo", "127.0.0.1", "pcap", "peers"),
     ("midstream-deflate-context", 9120, "lo", "127.0.0.1", "pcap", "midstream"),
     ("auth-headers", 9121, "lo", "127.0.0.1", "pcap", "peers"),
+    ("server-push", 9122, "lo", "127.0.0.1", "pcap", "peers"),
 ]
 
 
@@ -225,6 +226,7 @@ HOW = {
     "deflate-bomb": "websockets server sends 64 MiB of zeros with permessage-deflate (~65 KB on the wire), then a text; truth logs length + SHA-256 for payloads over 8 MiB",
     "midstream-deflate-context": "as midstream, permessage-deflate with context takeover: messages that refer to uncaptured history cannot be inflated (see .subsequence)",
     "auth-headers": "websockets client with Cookie/Authorization (additional_headers), server Set-Cookie and subprotocol chat.v1; pings with payloads",
+    "server-push": "websockets peers: a subscription answered at once, then 4 server pushes on a 0.25 s timer, then a request and answer (serve's recorded push timing)",
     "reordered-duplicated": "mangle.py reorder of concurrent.pcap (window 5, seed 6455, ~10% dups)",
     "lost-packets": "mangle.py drop of binary.pcap: 3 client->server data packets removed",
 }
