@@ -25,8 +25,11 @@ public struct ConversationPlayback: Sendable {
     public var maxMatchLookahead = 0
     /// With reactive pacing, send the messages recorded before the peer's first message at their
     /// recorded offsets from the upgrade (scaled by `speed`) instead of at once: a server's opening
-    /// pushes (a greeting, a snapshot) keep their timing. `serve` sets it; replay's first client
-    /// message has nothing to wait for, so replay leaves it off.
+    /// pushes (a greeting, a snapshot) keep their timing; and send each message recorded after a
+    /// peer message at its recorded offset from that peer message, counted from when the live
+    /// peer reached it (scaled by `speed`, cut at `maxRecordedGap`): pushes on a timer after a
+    /// subscription keep their rhythm. `serve` sets it; replay's first client message has nothing
+    /// to wait for, so replay leaves it off.
     public var paceOpeningAsRecorded = false
 
     public init(
@@ -108,6 +111,9 @@ public struct ConversationEngine: Sendable {
         if case .asap = playback.pacing { isAsap = true }
         var batch = allocator.buffer(capacity: 0)
         var batched = 0
+        // Reactive pacing with recorded follow-up offsets: the peer message the current messages
+        // followed, and when the live peer reached it.
+        var anchor: (needed: Int, at: Date)?
         for (index, step) in steps.enumerated() {
             switch playback.pacing {
             case .asap:
@@ -122,6 +128,13 @@ public struct ConversationEngine: Sendable {
                 let arrived = await inbox.wait(timeout: playback.answerTimeout) { $0.position >= needed }
                 if !arrived, !(await inbox.ended) {
                     report.notes.append("\(role.name) message \(index): waited \(playback.answerTimeout) s (--answer-timeout) for \(role.peerName) message \(needed) and sent anyway")
+                }
+                if needed > 0, playback.paceOpeningAsRecorded, needed <= script.expected.count {
+                    // The first message after a newly reached peer message anchors the clock.
+                    if anchor?.needed != needed { anchor = (needed, Date()) }
+                    let recordedGap = (step.message.time - script.expected[needed - 1].time) / playback.speed
+                    let wait = min(max(recordedGap, 0), playback.maxRecordedGap) - Date().timeIntervalSince(anchor?.at ?? Date())
+                    try await ConversationClock.sleep(seconds: wait)
                 }
             case .recorded:
                 let offset = schedule.offset(forRecorded: step.message.time)

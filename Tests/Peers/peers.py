@@ -148,6 +148,17 @@ async def server_handler(scenario, ws):
         await ws.send(bytes(64 << 20))
         await ws.send("after the bomb ✓")
         await ws.wait_closed()
+    elif scenario == "server-push":
+        # A subscription answered at once, then pushes on a 0.25 s timer (not answers to anything),
+        # then an ordinary request and answer: what serve must replay with the recorded rhythm.
+        await ws.recv()
+        await ws.send('{"ack": "subscribe", "topic": "prices"}')
+        for tick in range(4):
+            await asyncio.sleep(0.25)
+            await ws.send(json.dumps({"tick": tick, "price": 100 + tick}))
+        await ws.recv()
+        await ws.send('{"ack": "bye"}')
+        await ws.wait_closed()
     elif scenario == "large":
         msg = await ws.recv()
         await ws.send(f"got {len(msg)} bytes sha256={hashlib.sha256(msg).hexdigest()}")
@@ -404,6 +415,13 @@ async def run_client(a):
         await client_deflate(ws, s)
     elif s == "auth-headers":
         await client_auth(ws)
+    elif s == "server-push":
+        await ws.send('{"op": "subscribe", "topic": "prices"}')
+        for _ in range(5):
+            await ws.recv()
+        await ws.send('{"op": "bye"}')
+        await ws.recv()
+        await ws.close(1000, "push done")
     elif s.startswith("midstream"):
         for i in range(3):
             await ws.send(json_text(100 + i, "client") if "deflate" in s else f"before capture {i}")

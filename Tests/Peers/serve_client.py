@@ -14,7 +14,7 @@ N and N+1 in the other order (a client that reorders two requests).  --respace N
 text message N compactly re-serialised: the same JSON, other bytes.  --cafile trusts that
 certificate for a wss:// URL (the certificate is verified, host name included).
 
---log FILE gets one JSON line per message received: {"opcode", "data_b64"}; for a ping the pong
+--log FILE gets one JSON line per message received: {"opcode", "data_b64", "t" (seconds since the 101)}; for a ping the pong
 that answered it; first {"event": "open", "subprotocol", "extensions", "headers": [[name, value]…]}
 (the 101's headers in order); at the end {"event": "closed", "code", "reason"}.  Exit status 0 when the
 conversation ran to its close, 1 otherwise (the log says how far it got).
@@ -26,6 +26,7 @@ import base64
 import json
 import ssl
 import sys
+import time
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -85,6 +86,7 @@ async def main():
     data_index = 0
     ok = False
     async with connect(args.url, **options) as ws:
+        opened = time.monotonic()
         record({"event": "open", "subprotocol": ws.subprotocol,
                 "extensions": ws.response.headers.get("Sec-WebSocket-Extensions"),
                 "headers": [[name, value] for name, value in ws.response.headers.raw_items()]})
@@ -97,7 +99,7 @@ async def main():
                         message = await asyncio.wait_for(ws.recv(), args.timeout)
                         raw = message.encode() if isinstance(message, str) else message
                         record({"opcode": "text" if isinstance(message, str) else "binary",
-                                "data_b64": base64.b64encode(raw).decode()})
+                                "data_b64": base64.b64encode(raw).decode(), "t": time.monotonic() - opened})
                     continue
                 if opcode in ("text", "binary"):
                     if data_index == args.change:

@@ -51,6 +51,7 @@ SCENARIOS = [
     ("auth-headers", 9121, "lo", "127.0.0.1", "pcap", "peers"),
     ("browser-firefox", 9122, "lo", "127.0.0.1", "pcap", "browser"),
     ("browser-firefox-deflate", 9123, "lo", "127.0.0.1", "pcap", "browser"),
+    ("server-push", 9124, "lo", "127.0.0.1", "pcap", "peers"),
 ]
 
 
@@ -235,6 +236,7 @@ HOW = {
     "deflate-bomb": "websockets server sends 64 MiB of zeros with permessage-deflate (~65 KB on the wire), then a text; truth logs length + SHA-256 for payloads over 8 MiB",
     "midstream-deflate-context": "as midstream, permessage-deflate with context takeover: messages that refer to uncaptured history cannot be inflated (see .subsequence)",
     "auth-headers": "websockets client with Cookie/Authorization (additional_headers), server Set-Cookie and subprotocol chat.v1; pings with payloads",
+    "server-push": "websockets peers: a subscription answered at once, then 4 server pushes on a 0.25 s timer, then a request and answer (serve's recorded push timing)",
     "reordered-duplicated": "mangle.py reorder of concurrent.pcap (window 5, seed 6455, ~10% dups)",
     "lost-packets": "mangle.py drop of binary.pcap: 3 client->server data packets removed",
 }
