@@ -3,8 +3,8 @@ import Testing
 
 /// Handshakes other than one full handshake, recorded from OpenSSL's s_client against Python's
 /// `websockets` TLS server (scripts/capture/record_tls_openssl.py): a HelloRetryRequest, a TLS 1.3
-/// PSK resumption and a TLS 1.2 ticket resumption. Every message must match what the peers sent,
-/// byte for byte.
+/// PSK resumption and TLS 1.2 resumptions by ticket and by session ID. Every message must match
+/// what the peers sent, byte for byte.
 struct TLSHandshakeVariantsTests {
     static let folder = TLSRealPeersTests.folder
 
@@ -59,6 +59,13 @@ struct TLSHandshakeVariantsTests {
     @Test func tls12Resumption() throws {
         try Self.decodesExactly("openssl-resumed-tls12", messages: 16, connections: 2, version: "TLS 1.2")
         try Self.onlyFirstConnectionDecryptsWithItsKeysAlone("openssl-resumed-tls12")
+    }
+
+    /// TLS 1.2 resumed by session ID (s_client -no_ticket: the second ClientHello carries the
+    /// first session's ID, the server finds it in its cache), the same abbreviated handshake.
+    @Test func tls12SessionIDResumption() throws {
+        try Self.decodesExactly("openssl-resumed-tls12-id", messages: 16, connections: 2, version: "TLS 1.2")
+        try Self.onlyFirstConnectionDecryptsWithItsKeysAlone("openssl-resumed-tls12-id")
     }
 
     /// With only the first connection's lines of the key log, the resumed connection is not

@@ -16,6 +16,17 @@ openssl-keyupdate
     Each write is one frame under 16 KiB (s_client reads 16 KiB at a time, and treats a read
     starting with K, k, Q or R as a command: frames start with 0x8x/0x0x bytes, never those).
 
+openssl-hrr
+    A HelloRetryRequest: the server (record_tls.py, TLS 1.3) gets an OPENSSL_CONF whose `Groups`
+    is P-256 only, and `s_client -groups X25519:P-256` sends one key share, X25519; the script
+    refuses a capture without the HelloRetryRequest random. Then four WebSocket messages.
+
+openssl-resumed-tls13, openssl-resumed-tls12, openssl-resumed-tls12-id
+    Session resumption: a first s_client connection saves its session (`-sess_out`), a second
+    resumes it (`-sess_in`; the script refuses the recording unless s_client prints "Reused").
+    TLS 1.3: PSK from a NewSessionTicket; TLS 1.2 (ECDHE-RSA-AES128-GCM-SHA256): an abbreviated
+    handshake with a session ticket (-id: `-no_ticket`, resumed by session ID). Four WebSocket messages each way on each connection.
+
 openssl-alpn-h2
     `openssl s_server -alpn h2 -tls1_2` and `openssl s_client -alpn h2 -tls1_2 -keylogfile FILE`
     exchanging one line each way: a TLS 1.2 connection whose server chose HTTP/2, so wstap must
@@ -218,7 +229,7 @@ def hello_retry(name, port):
                          server_groups="P-256", check=check)
 
 
-def resumption(name, port, version):
+def resumption(name, port, version, ticket=True):
     """Two s_client connections: the first saves its session (-sess_out), the second resumes it
     (-sess_in; s_client prints "Reused"). TLS 1.3: a PSK from a NewSessionTicket, the key log
     holds fresh secrets for the resumed connection; TLS 1.2: an abbreviated handshake (ticket),
@@ -227,7 +238,9 @@ def resumption(name, port, version):
         server, flags = TLS13, ["-tls1_3"]
     else:
         server, flags = ["--version", "1.2", "--suite", "ECDHE-RSA-AES128-GCM-SHA256"], ["-tls1_2"]
-    sclient_conversation(name, port, f"wstap-tls-res{version[-1]}", server, [
+        if not ticket:
+            flags.append("-no_ticket")  # resumed by session ID from the server's session cache
+    sclient_conversation(name, port, f"wstap-tls-res{version[-1]}{'' if ticket else 'id'}", server, [
         {"args": [*flags, "-sess_out", "{sess}"], "steps": short_steps("full handshake"), "stdout": "New, TLS"},
         {"args": [*flags, "-sess_in", "{sess}"], "steps": short_steps("resumed"), "stdout": "Reused, TLS"},
     ])
@@ -280,7 +293,8 @@ def save(name, pcap, keylog, truth_logs):
 SCENARIOS = {"openssl-keyupdate": (keyupdate, 9211), "openssl-alpn-h2": (alpn_h2, 9212),
              "openssl-hrr": (hello_retry, 9213),
              "openssl-resumed-tls13": (lambda name, port: resumption(name, port, "1.3"), 9214),
-             "openssl-resumed-tls12": (lambda name, port: resumption(name, port, "1.2"), 9215)}
+             "openssl-resumed-tls12": (lambda name, port: resumption(name, port, "1.2"), 9215),
+             "openssl-resumed-tls12-id": (lambda name, port: resumption(name, port, "1.2", ticket=False), 9216)}
 
 
 def main():
