@@ -89,6 +89,7 @@ async def server(a):
 
     truth = TruthLog(a.log)
     done = asyncio.Event()
+    finished = []
 
     async def handler(ws):
         FrameHook(truth, ws.protocol, role="server", client=fmt_endpoint(ws.remote_address),
@@ -108,7 +109,11 @@ async def server(a):
         except ConnectionClosed:
             pass
         finally:
-            done.set()
+            # --connections N: stay up for N connections (session resumption needs a second one
+            # to the same context, whose ticket key resumes the first's session).
+            finished.append(ws)
+            if len(finished) >= (a.connections or 1):
+                done.set()
 
     ctx = context("server", a.version, a.suite, a.cert, a.key)
     async with serve(handler, "127.0.0.1", a.port, ssl=ctx, ping_interval=None, max_size=None, compression="deflate"):
@@ -210,6 +215,7 @@ def main():
             p.add_argument(flag)
         p.add_argument("--port", type=int)
         p.add_argument("--lport", type=int)
+        p.add_argument("--connections", type=int, default=1)
         a = p.parse_args()
         asyncio.run(server(a) if a.role == "server" else client(a))
         return
