@@ -33,4 +33,25 @@ import Testing
         #expect(result.status == 0 || result.status == 1, "stdout: \(result.stdoutText) stderr: \(result.stderr)")
         try ReplayCommandTests.expectIdenticalStream(server, truth: "tls/\(name).truth.jsonl", exactFrameLengths: false)
     }
+
+    /// The mirror: `serve --keylog` plays the decrypted server side of a wss:// recording to a
+    /// live client (here a plain ws:// one), byte for byte, and says why without the key log.
+    @Test(arguments: ["tls13-aes128gcm", "tls12-chacha20"])
+    func aDecryptedRecordingIsServedToARealClient(_ name: String) throws {
+        let capture = ReplayCommandTests.capture("tls/\(name).pcap")
+        let keyLog = ReplayCommandTests.capture("tls/\(name).keylog")
+        let withoutKeys = try WSTapRunner.run(["serve", capture, "--max-clients", "1"], timeout: 60)
+        #expect(withoutKeys.status == 2, "\(withoutKeys.stderr)")
+        let server = try ServeCommandTests.Server(capture, ["--keylog", keyLog, "--max-clients", "1"])
+        let path = try #require(server.paths.first)
+        let truth = "tls/\(name).truth.jsonl"
+        let run = try ServeCommandTests.client(server.url + path, truth: truth)
+        #expect(server.process.waitForExit(timeout: 30))
+        let expected = try ServeCommandTests.serverTruth(truth)
+        #expect(run.status == 0, "\(run.log)")
+        #expect(!expected.isEmpty)
+        #expect(run.received.map(\.opcode) == expected.map(\.opcode))
+        #expect(run.received.map(\.payload) == expected.map(\.payload), "byte for byte")
+        #expect(server.process.status == 0, "\(server.process.stderr)")
+    }
 }

@@ -108,6 +108,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "A capture SOURCE: a BPF filter in tcpdump syntax, applied before decoding.")
     var filter: String?
 
+    @Option(name: .long, help: KeyLogOption.helpText)
+    var keylog: String?
+
     func validate() throws {
         let speeds = ReplayConfiguration.speedRange
         guard speeds.contains(speed) else {
@@ -132,6 +135,8 @@ struct Serve: AsyncParsableCommand {
         guard maxRecordBytes > 0 else { throw ValidationError("--max-record-bytes must be positive") }
         guard maxRecordingBytes > 0 else { throw ValidationError("--max-recording-bytes must be positive") }
         _ = try listenAddress()
+        try KeyLogOption.validate(flag: keylog)
+        try KeyLogOption.requireSecrets(flag: keylog)
     }
 
     /// `--listen` as host and port: `HOST:PORT`, `[IPv6]:PORT`.
@@ -157,6 +162,8 @@ struct Serve: AsyncParsableCommand {
         }
         var reader = CaptureReader(filter: filter)
         reader.configuration.inspection.maxMessageBytes = maxMessageBytes
+        // A wss:// capture: its server side is played decrypted, as replay plays its client side.
+        reader.configuration.streamLayers = KeyLogOption.streamLayers(flag: keylog)
         let selected = try RecordingSource.connections(
             of: source, reader: reader, connections: connections, maxRecordingBytes: maxRecordingBytes, purpose: "serve")
 
