@@ -1,0 +1,1 @@
+../../../Sources/Conversation/RecordedResponseHeaders.swift
