@@ -113,13 +113,7 @@ public struct JSONLinesFormatter {
     /// wss://: what the TLS hellos said, `"tls":{"version","cipher","sni","alpn"}`.
     private func appendTLS(_ tls: TLSSessionInfo, _ output: inout [UInt8]) {
         JSONEncoding.appendKey("tls", to: &output)
-        output.append(UInt8(ascii: "{"))
-        JSONEncoding.appendKey("version", to: &output, first: true)
-        JSONEncoding.appendString(tls.version, to: &output)
-        optionalString("cipher", tls.cipher, &output)
-        optionalString("sni", tls.serverName, &output)
-        optionalString("alpn", tls.protocols.isEmpty ? nil : tls.protocols.joined(separator: ","), &output)
-        output.append(UInt8(ascii: "}"))
+        JSONEncoding.appendTLS(tls, to: &output)
     }
 
     private func formatMessage(_ message: WebSocketMessage, _ output: inout [UInt8]) {
@@ -219,7 +213,6 @@ public struct JSONLinesFormatter {
     }
 
     private func optionalString(_ key: StaticString, _ value: String?, _ output: inout [UInt8]) {
-        JSONEncoding.appendKey(key, to: &output)
-        if let value { JSONEncoding.appendString(value, to: &output) } else { JSONEncoding.appendRaw("null", to: &output) }
+        JSONEncoding.appendOptionalString(key, value, to: &output)
     }
 }
