@@ -135,4 +135,10 @@ enum JSONEncoding {
         appendKey(key, to: &output)
         if let value { appendString(value, to: &output) } else { appendRaw("null", to: &output) }
     }
+
+    /// `,"key":123`, or `,"key":null` when there is no value (a counter the source did not give).
+    static func appendIntegerField(_ key: StaticString, _ value: (some BinaryInteger)?, to output: inout [UInt8]) {
+        appendKey(key, to: &output)
+        if let value { appendInteger(value, to: &output) } else { appendRaw("null", to: &output) }
+    }
 }
