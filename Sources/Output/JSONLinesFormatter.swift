@@ -84,11 +84,7 @@ public struct JSONLinesFormatter {
             appendEndpoints(connection.client.description, connection.server.description, &output)
             JSONEncoding.appendKey("start", to: &output)
             JSONEncoding.appendRaw(connection.start.description, to: &output)
-            JSONEncoding.appendKey("decrypted", to: &output)
-            JSONEncoding.appendBool(false, to: &output)
-            JSONEncoding.appendKey("reason", to: &output)
-            JSONEncoding.appendString(connection.reason.name, to: &output)
-            if let tls = connection.tls { appendTLS(tls, &output) } else { JSONEncoding.appendKey("tls", to: &output); JSONEncoding.appendRaw("null", to: &output) }
+            JSONEncoding.appendNotDecrypted(connection, to: &output)
             JSONEncoding.appendKey("bytes_from_client", to: &output)
             JSONEncoding.appendInteger(connection.bytesFromClient, to: &output)
             JSONEncoding.appendKey("bytes_from_server", to: &output)

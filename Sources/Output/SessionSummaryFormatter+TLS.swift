@@ -10,16 +10,7 @@ extension SessionSummaryFormatter {
         JSONEncoding.appendRaw(connection.start.description, to: &out)
         JSONEncoding.appendKey("end", to: &out)
         JSONEncoding.appendRaw(connection.timestamp.description, to: &out)
-        JSONEncoding.appendKey("decrypted", to: &out)
-        JSONEncoding.appendBool(false, to: &out)
-        JSONEncoding.appendKey("reason", to: &out)
-        JSONEncoding.appendString(connection.reason.name, to: &out)
-        JSONEncoding.appendKey("tls", to: &out)
-        if let tls = connection.tls {
-            JSONEncoding.appendTLS(tls, to: &out)
-        } else {
-            JSONEncoding.appendRaw("null", to: &out)
-        }
+        JSONEncoding.appendNotDecrypted(connection, to: &out)
         JSONEncoding.appendKey("from_client", to: &out)
         out.append(contentsOf: #"{"wire_bytes":"#.utf8)
         JSONEncoding.appendInteger(connection.bytesFromClient, to: &out)
