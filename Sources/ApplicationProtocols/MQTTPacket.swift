@@ -37,6 +37,15 @@ struct MQTTPacket {
         func requireFlags(_ expected: UInt8) throws(ParseFailure) {
             guard flags == expected else { throw ParseFailure("\(typeNames[type]) with reserved flags \(flags)") }
         }
+        /// The packet identifier that opens the variable header of PUBACK to UNSUBACK, after their
+        /// fixed flags: recorded on the packet and returned for the summary.
+        func readPacketID(flags expected: UInt8) throws(ParseFailure) -> UInt16 {
+            try requireFlags(expected)
+            let id = try reader.uint16("packet id")
+            packet.packetID = id
+            add("packet_id", number(id))
+            return id
+        }
         switch type {
         case 1:
             try requireFlags(0)
@@ -111,10 +120,7 @@ struct MQTTPacket {
             packet.summary += " \(topic) qos\(qos)" + (packet.packetID.map { " id=\($0)" } ?? "") + (flags & 0x01 != 0 ? " retain" : "")
                 + (flags & 0x08 != 0 ? " dup" : "") + " " + (text.map { JSONNode.quoted(PayloadText.cut($0)) } ?? "<\(payload.count) bytes>")
         case 4, 5, 6, 7:
-            try requireFlags(type == 6 ? 2 : 0)
-            let id = try reader.uint16("packet id")
-            packet.packetID = id
-            add("packet_id", number(id))
+            let id = try readPacketID(flags: type == 6 ? 2 : 0)
             packet.summary += " id=\(id)"
             if v5, !reader.isAtEnd {
                 let code = try reader.byte("reason code")
@@ -123,10 +129,7 @@ struct MQTTPacket {
                 if !reader.isAtEnd { add("properties", try MQTTProperties.read(&reader)) }
             }
         case 8, 10:
-            try requireFlags(2)
-            let id = try reader.uint16("packet id")
-            packet.packetID = id
-            add("packet_id", number(id))
+            let id = try readPacketID(flags: 2)
             if v5 { add("properties", try MQTTProperties.read(&reader)) }
             var filters: [JSONNode] = []
             var names: [String] = []
@@ -150,10 +153,7 @@ struct MQTTPacket {
             if names.count == 1 { add("topic", .string(names[0])) }
             packet.summary += " id=\(id) " + PayloadText.cut(names.joined(separator: ","))
         case 9, 11:
-            try requireFlags(0)
-            let id = try reader.uint16("packet id")
-            packet.packetID = id
-            add("packet_id", number(id))
+            let id = try readPacketID(flags: 0)
             if v5 { add("properties", try MQTTProperties.read(&reader)) }
             // An MQTT 3.1.1 UNSUBACK has no payload; every other variant lists one code per filter.
             var codes: [JSONNode] = []

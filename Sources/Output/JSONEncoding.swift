@@ -129,4 +129,16 @@ enum JSONEncoding {
     static func appendBool(_ value: Bool, to output: inout [UInt8]) {
         appendRaw(value ? "true" : "false", to: &output)
     }
+
+    /// `,"key":"value"`, or `,"key":null` when there is no value.
+    static func appendOptionalString(_ key: StaticString, _ value: String?, to output: inout [UInt8]) {
+        appendKey(key, to: &output)
+        if let value { appendString(value, to: &output) } else { appendRaw("null", to: &output) }
+    }
+
+    /// `,"key":123`, or `,"key":null` when there is no value (a counter the source did not give).
+    static func appendIntegerField(_ key: StaticString, _ value: (some BinaryInteger)?, to output: inout [UInt8]) {
+        appendKey(key, to: &output)
+        if let value { appendInteger(value, to: &output) } else { appendRaw("null", to: &output) }
+    }
 }

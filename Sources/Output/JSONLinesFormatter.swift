@@ -84,11 +84,7 @@ public struct JSONLinesFormatter {
             appendEndpoints(connection.client.description, connection.server.description, &output)
             JSONEncoding.appendKey("start", to: &output)
             JSONEncoding.appendRaw(connection.start.description, to: &output)
-            JSONEncoding.appendKey("decrypted", to: &output)
-            JSONEncoding.appendBool(false, to: &output)
-            JSONEncoding.appendKey("reason", to: &output)
-            JSONEncoding.appendString(connection.reason.name, to: &output)
-            if let tls = connection.tls { appendTLS(tls, &output) } else { JSONEncoding.appendKey("tls", to: &output); JSONEncoding.appendRaw("null", to: &output) }
+            JSONEncoding.appendNotDecrypted(connection, to: &output)
             JSONEncoding.appendKey("bytes_from_client", to: &output)
             JSONEncoding.appendInteger(connection.bytesFromClient, to: &output)
             JSONEncoding.appendKey("bytes_from_server", to: &output)
@@ -113,13 +109,7 @@ public struct JSONLinesFormatter {
     /// wss://: what the TLS hellos said, `"tls":{"version","cipher","sni","alpn"}`.
     private func appendTLS(_ tls: TLSSessionInfo, _ output: inout [UInt8]) {
         JSONEncoding.appendKey("tls", to: &output)
-        output.append(UInt8(ascii: "{"))
-        JSONEncoding.appendKey("version", to: &output, first: true)
-        JSONEncoding.appendString(tls.version, to: &output)
-        optionalString("cipher", tls.cipher, &output)
-        optionalString("sni", tls.serverName, &output)
-        optionalString("alpn", tls.protocols.isEmpty ? nil : tls.protocols.joined(separator: ","), &output)
-        output.append(UInt8(ascii: "}"))
+        JSONEncoding.appendTLS(tls, to: &output)
     }
 
     private func formatMessage(_ message: WebSocketMessage, _ output: inout [UInt8]) {
@@ -219,7 +209,6 @@ public struct JSONLinesFormatter {
     }
 
     private func optionalString(_ key: StaticString, _ value: String?, _ output: inout [UInt8]) {
-        JSONEncoding.appendKey(key, to: &output)
-        if let value { JSONEncoding.appendString(value, to: &output) } else { JSONEncoding.appendRaw("null", to: &output) }
+        JSONEncoding.appendOptionalString(key, value, to: &output)
     }
 }

@@ -5,32 +5,12 @@ extension SessionSummaryFormatter {
     /// hellos said, why it stays closed, and its bytes each way (TCP payload, records included).
     public func json(_ connection: UndecryptedConnection) -> String {
         var out: [UInt8] = []
-        out.append(contentsOf: #"{"kind":"tls","conn":"#.utf8)
-        JSONEncoding.appendInteger(connection.connection, to: &out)
-        JSONEncoding.appendKey("client", to: &out)
-        JSONEncoding.appendString(connection.client.description, to: &out)
-        JSONEncoding.appendKey("server", to: &out)
-        JSONEncoding.appendString(connection.server.description, to: &out)
+        rowStart("tls", connection.connection, connection.client.description, connection.server.description, &out)
         JSONEncoding.appendKey("start", to: &out)
         JSONEncoding.appendRaw(connection.start.description, to: &out)
         JSONEncoding.appendKey("end", to: &out)
         JSONEncoding.appendRaw(connection.timestamp.description, to: &out)
-        JSONEncoding.appendKey("decrypted", to: &out)
-        JSONEncoding.appendBool(false, to: &out)
-        JSONEncoding.appendKey("reason", to: &out)
-        JSONEncoding.appendString(connection.reason.name, to: &out)
-        JSONEncoding.appendKey("tls", to: &out)
-        if let tls = connection.tls {
-            out.append(UInt8(ascii: "{"))
-            JSONEncoding.appendKey("version", to: &out, first: true)
-            JSONEncoding.appendString(tls.version, to: &out)
-            optional("cipher", tls.cipher, &out)
-            optional("sni", tls.serverName, &out)
-            optional("alpn", tls.protocols.isEmpty ? nil : tls.protocols.joined(separator: ","), &out)
-            out.append(UInt8(ascii: "}"))
-        } else {
-            JSONEncoding.appendRaw("null", to: &out)
-        }
+        JSONEncoding.appendNotDecrypted(connection, to: &out)
         JSONEncoding.appendKey("from_client", to: &out)
         out.append(contentsOf: #"{"wire_bytes":"#.utf8)
         JSONEncoding.appendInteger(connection.bytesFromClient, to: &out)

@@ -18,12 +18,7 @@ public struct SessionSummaryFormatter {
     public func json(_ connection: RecordedConnection) -> String {
         var out: [UInt8] = []
         let info = connection.info
-        out.append(contentsOf: #"{"kind":"websocket","conn":"#.utf8)
-        JSONEncoding.appendInteger(info.connection, to: &out)
-        JSONEncoding.appendKey("client", to: &out)
-        JSONEncoding.appendString(info.client.description, to: &out)
-        JSONEncoding.appendKey("server", to: &out)
-        JSONEncoding.appendString(info.server.description, to: &out)
+        rowStart("websocket", info.connection, info.client.description, info.server.description, &out)
         optional("path", info.path, &out)
         optional("host", info.host, &out)
         optional("subprotocol", info.subprotocol, &out)
@@ -93,12 +88,7 @@ public struct SessionSummaryFormatter {
     /// One JSON object for an Upgrade the server refused (`"kind":"refused"`).
     public func json(_ refusal: RefusedUpgrade) -> String {
         var out: [UInt8] = []
-        out.append(contentsOf: #"{"kind":"refused","conn":"#.utf8)
-        JSONEncoding.appendInteger(refusal.connection, to: &out)
-        JSONEncoding.appendKey("client", to: &out)
-        JSONEncoding.appendString(refusal.client.description, to: &out)
-        JSONEncoding.appendKey("server", to: &out)
-        JSONEncoding.appendString(refusal.server.description, to: &out)
+        rowStart("refused", refusal.connection, refusal.client.description, refusal.server.description, &out)
         JSONEncoding.appendKey("path", to: &out)
         JSONEncoding.appendString(refusal.path, to: &out)
         optional("host", refusal.host, &out)
@@ -156,9 +146,18 @@ public struct SessionSummaryFormatter {
         out.append(UInt8(ascii: "}"))
     }
 
+    /// `{"kind":…,"conn":…,"client":…,"server":…`: how every row starts, whatever its kind.
+    func rowStart(_ kind: String, _ connection: some BinaryInteger, _ client: String, _ server: String, _ out: inout [UInt8]) {
+        out.append(contentsOf: "{\"kind\":\"\(kind)\",\"conn\":".utf8)
+        JSONEncoding.appendInteger(connection, to: &out)
+        JSONEncoding.appendKey("client", to: &out)
+        JSONEncoding.appendString(client, to: &out)
+        JSONEncoding.appendKey("server", to: &out)
+        JSONEncoding.appendString(server, to: &out)
+    }
+
     func optional(_ key: StaticString, _ value: String?, _ out: inout [UInt8]) {
-        JSONEncoding.appendKey(key, to: &out)
-        if let value { JSONEncoding.appendString(value, to: &out) } else { JSONEncoding.appendRaw("null", to: &out) }
+        JSONEncoding.appendOptionalString(key, value, to: &out)
     }
 
     private func stringArray(_ values: [String], _ out: inout [UInt8]) {

@@ -21,15 +21,8 @@ struct TLSHandshakeVariantsTests {
                                keyLog: String? = nil) throws -> [[String: Any]] {
         let capture = TLSRealPeersTests.capture(name)
         let keys = keyLog ?? folder.appendingPathComponent("\(name).keylog").path
-        let result = try WSTapRunner.run(["read", "--format", "jsonl", "--keylog", keys, capture.file.path])
-        #expect(result.status == 0, "\(result.stderr)")
-        let lines = try result.jsonLines()
-        let expected = try RecordedCaptureTests.truth(of: capture)
-        let (actual, incomplete) = RecordedCaptureTests.decoded(lines)
-        #expect(incomplete == 0)
-        #expect(expected.values.reduce(0) { $0 + $1.count } == messages)
+        let (lines, expected) = try TLSRealPeersTests.decryptsAsSent(capture, keyLog: keys, messages: messages)
         #expect(Set(expected.keys.map(\.client)).count == connections)
-        for (key, sent) in expected { #expect(actual[key] == sent, "\(key)") }
         #expect(!lines.contains { ["anomaly", "gap", "tls"].contains($0["event"] as? String) }, "\(lines)")
         let opens = lines.filter { $0["event"] as? String == "open" }
         #expect(opens.count == connections)

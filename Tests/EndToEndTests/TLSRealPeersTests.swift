@@ -12,6 +12,22 @@ struct TLSRealPeersTests {
                                      truth: folder.appendingPathComponent("\(name).truth.jsonl"))
     }
 
+    /// Reads `capture` with `keyLog`: it must succeed, hold `messages` messages in its truth file,
+    /// and every one of them must decode complete and byte for byte as the peers sent it.
+    /// Returns the JSON lines and the truth, for the caller's own checks.
+    static func decryptsAsSent(_ capture: RecordedCaptureTests.Capture, keyLog: String, messages: Int) throws
+        -> (lines: [[String: Any]], truth: [RecordedCaptureTests.Key: [RecordedCaptureTests.Message]]) {
+        let result = try WSTapRunner.run(["read", "--format", "jsonl", "--keylog", keyLog, capture.file.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = try result.jsonLines()
+        let expected = try RecordedCaptureTests.truth(of: capture)
+        let (actual, incomplete) = RecordedCaptureTests.decoded(lines)
+        #expect(incomplete == 0)
+        #expect(expected.values.reduce(0) { $0 + $1.count } == messages)
+        for (key, sent) in expected { #expect(actual[key] == sent, "\(key)") }
+        return (lines, expected)
+    }
+
     /// s_client's `K` (both sides update) twice and `k` (client only) once: the key log holds
     /// only the first application secrets, so every message after an update decrypts only if the
     /// KeyUpdate is followed. Each must match what the peers sent, byte for byte.
@@ -20,14 +36,7 @@ struct TLSRealPeersTests {
         let keyLog = Self.folder.appendingPathComponent("openssl-keyupdate.keylog").path
         let keys = try String(contentsOfFile: keyLog, encoding: .utf8)
         #expect(keys.contains("CLIENT_TRAFFIC_SECRET_0") && !keys.contains("TRAFFIC_SECRET_1"))
-        let result = try WSTapRunner.run(["read", "--format", "jsonl", "--keylog", keyLog, capture.file.path])
-        #expect(result.status == 0, "\(result.stderr)")
-        let lines = try result.jsonLines()
-        let expected = try RecordedCaptureTests.truth(of: capture)
-        let (actual, incomplete) = RecordedCaptureTests.decoded(lines)
-        #expect(incomplete == 0)
-        #expect(expected.values.reduce(0) { $0 + $1.count } == 12)
-        for (key, sent) in expected { #expect(actual[key] == sent, "\(key)") }
+        let lines = try Self.decryptsAsSent(capture, keyLog: keyLog, messages: 12).lines
         #expect(!lines.contains { $0["event"] as? String == "anomaly" || $0["event"] as? String == "gap" }, "\(lines)")
         let open = try #require(lines.first { $0["event"] as? String == "open" })
         #expect((open["tls"] as? [String: Any])?["cipher"] as? String == "TLS_AES_128_GCM_SHA256")
@@ -61,14 +70,7 @@ struct TLSRealPeersTests {
         let capture = RecordedCaptureTests.Capture(name: "browser-chromium-tls", file: folder.appendingPathComponent("browser-chromium-tls.pcap"),
                                                    truth: folder.appendingPathComponent("browser-chromium-tls.truth.jsonl"))
         let keyLog = folder.appendingPathComponent("browser-chromium-tls.keylog").path
-        let result = try WSTapRunner.run(["read", "--format", "jsonl", "--keylog", keyLog, capture.file.path])
-        #expect(result.status == 0, "\(result.stderr)")
-        let lines = try result.jsonLines()
-        let expected = try RecordedCaptureTests.truth(of: capture)
-        let (actual, incomplete) = RecordedCaptureTests.decoded(lines)
-        #expect(incomplete == 0)
-        #expect(expected.values.reduce(0) { $0 + $1.count } == 10)
-        for (key, sent) in expected { #expect(actual[key] == sent, "\(key)") }
+        let lines = try Self.decryptsAsSent(capture, keyLog: keyLog, messages: 10).lines
         #expect(!lines.contains { $0["event"] as? String == "anomaly" || $0["event"] as? String == "tls" }, "\(lines)")
         let open = try #require(lines.first { $0["event"] as? String == "open" })
         #expect((open["tls"] as? [String: Any])?["alpn"] as? String == "http/1.1")

@@ -23,15 +23,23 @@ struct TLSWithoutKeyTests {
         return highest.reduce(into: [:]) { result, entry in result[entry.key] = UInt64(entry.value &- initial[entry.key]!) }
     }
 
+    /// Runs `wstap <subcommand> --format jsonl` on `capture` and keeps the lines whose `field` is
+    /// `tls`: they must name exactly the capture's TLS clients. Returns them, those clients, and
+    /// each stream's bytes counted from the packets.
+    static func tlsLines(_ subcommand: String, field: String, _ capture: RecordedCaptureTests.Capture) throws
+        -> (lines: [[String: Any]], clients: Set<String>, bytes: [String: UInt64]) {
+        let result = try WSTapRunner.run([subcommand, "--format", "jsonl", capture.file.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = try result.jsonLines().filter { $0[field] as? String == "tls" }
+        let tlsClients = try TLSCaptureTests.tlsClients(capture)
+        #expect(Set(lines.compactMap { $0["client"] as? String }) == tlsClients)
+        return (lines, tlsClients, try streamBytes(capture.file.path))
+    }
+
     @Test(arguments: TLSCaptureTests.captures)
     func readListsEachTLSConnectionWithItsBytes(_ capture: RecordedCaptureTests.Capture) throws {
-        let result = try WSTapRunner.run(["read", "--format", "jsonl", capture.file.path])
-        #expect(result.status == 0, "\(result.stderr)")
-        let events = try result.jsonLines().filter { $0["event"] as? String == "tls" }
-        let tlsClients = try TLSCaptureTests.tlsClients(capture)
-        #expect(Set(events.compactMap { $0["client"] as? String }) == tlsClients)
+        let (events, tlsClients, bytes) = try Self.tlsLines("read", field: "event", capture)
         #expect(events.count == tlsClients.count)
-        let bytes = try Self.streamBytes(capture.file.path)
         for event in events {
             #expect(event["decrypted"] as? Bool == false && event["reason"] as? String == "no_key", "\(event)")
             let tls = event["tls"] as? [String: Any]
@@ -49,12 +57,7 @@ struct TLSWithoutKeyTests {
 
     @Test(arguments: TLSCaptureTests.captures)
     func sessionsHasARowForEachTLSConnection(_ capture: RecordedCaptureTests.Capture) throws {
-        let result = try WSTapRunner.run(["sessions", "--format", "jsonl", capture.file.path])
-        #expect(result.status == 0, "\(result.stderr)")
-        let rows = try result.jsonLines().filter { $0["kind"] as? String == "tls" }
-        let tlsClients = try TLSCaptureTests.tlsClients(capture)
-        #expect(Set(rows.compactMap { $0["client"] as? String }) == tlsClients)
-        let bytes = try Self.streamBytes(capture.file.path)
+        let (rows, tlsClients, bytes) = try Self.tlsLines("sessions", field: "kind", capture)
         for row in rows {
             let fromClient = (row["from_client"] as? [String: Any])?["wire_bytes"] as? Int
             let fromServer = (row["from_server"] as? [String: Any])?["wire_bytes"] as? Int
