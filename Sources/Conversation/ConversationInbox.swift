@@ -42,6 +42,11 @@ actor ConversationInbox {
     private(set) var readError: String?
     private(set) var receivedClose = false
 
+    /// Pings from the peer still to be answered (RFC 6455 §5.5.2), at most `maxPendingPongs`: a
+    /// peer that pings faster than its pongs are written loses the oldest answers, not memory.
+    private var pendingPongs: [[UInt8]] = []
+    static let maxPendingPongs = 16
+
     /// Where `serve --record` keeps what the peer sent (nil: not recording).
     private var transcript: ConversationTranscript?
 
@@ -147,6 +152,12 @@ actor ConversationInbox {
         }
     }
 
+    /// The payloads of the pings received since the last call, to be answered with pongs.
+    func takePendingPongs() -> [[UInt8]] {
+        defer { pendingPongs = [] }
+        return pendingPongs
+    }
+
     private func expire(_ id: Int) {
         guard let waiter = waiters.removeValue(forKey: id) else { return }
         waiter.continuation.resume(returning: waiter.condition(snapshot))
@@ -184,6 +195,10 @@ actor ConversationInbox {
         switch event {
         case .message(let message):
             if message.opcode == .close { receivedClose = true }
+            if message.opcode == .ping, !message.truncated {
+                if pendingPongs.count == Self.maxPendingPongs { pendingPongs.removeFirst() }
+                pendingPongs.append(message.payload)
+            }
             transcript?.record(received: message)
             tally.record(ReplayMessage(received: message))
         case .anomaly(let anomaly):

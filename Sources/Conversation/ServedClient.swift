@@ -167,6 +167,13 @@ struct ServedClient: Sendable {
                             cutOff = "\(first.key): \(first.value)"
                             break
                         }
+                        // Every ping is answered at once, whether or not the recording holds a pong
+                        // for it (a recorded pong is still sent in its place; RFC 6455 allows an
+                        // unsolicited pong). Whole frames, so they never split the engine's frames.
+                        for payload in await inbox.takePendingPongs() {
+                            let pong = FrameEncoder.Frame(fin: true, rsv1: false, opcode: .pong, payload: payload)
+                            try? await outbound.write(FrameEncoder.encode(pong, masked: false, allocator: ByteBufferAllocator()))
+                        }
                     }
                     next = try await iterator.next().map { Array($0.readableBytesView) }
                 }

@@ -104,6 +104,19 @@ import Testing
         #expect((done["matched"] as? Int ?? 0) > 0)
     }
 
+    /// A ping the recording does not hold is answered at once (RFC 6455 §5.5.2); the recorded
+    /// server stream still arrives byte for byte.
+    @Test func anUnrecordedPingIsAnswered() throws {
+        let truth = "deflate-fragmented.truth.jsonl"
+        let server = try Server("deflate-fragmented.pcap", ["--max-clients", "1"])
+        let path = try #require(server.paths.first)
+        let run = try Self.client(server.url + path, truth: truth, ["--extra-ping", "not in the recording", "--timeout", "5"])
+        #expect(server.process.waitForExit(timeout: 30))
+        #expect(run.status == 0, "\(run.log)")
+        #expect(run.log.contains { $0["event"] as? String == "extra_pong" }, "\(run.log)")
+        #expect(run.received.map(\.payload) == (try Self.serverTruth(truth)).map(\.payload))
+    }
+
     /// A client whose second data message changed: the divergence is reported with the JSON path
     /// that differs, the server goes on with the next recorded answer, and the exit status is 1.
     @Test func aChangedClientMessageIsReportedAndExitsOne() throws {

@@ -64,6 +64,7 @@ async def main():
     parser.add_argument("--cafile")
     parser.add_argument("--no-compression", action="store_true")
     parser.add_argument("--timeout", type=float, default=10)
+    parser.add_argument("--extra-ping", help="first send a ping the recording does not hold, with this payload, and await its pong")
     args = parser.parse_args()
 
     lines = [json.loads(line) for line in open(args.truth) if line.strip()]
@@ -91,6 +92,10 @@ async def main():
                 "extensions": ws.response.headers.get("Sec-WebSocket-Extensions"),
                 "headers": [[name, value] for name, value in ws.response.headers.raw_items()]})
         try:
+            if args.extra_ping is not None:
+                waiter = await ws.ping(args.extra_ping.encode())
+                await asyncio.wait_for(waiter, args.timeout)
+                record({"event": "extra_pong", "data_b64": base64.b64encode(args.extra_ping.encode()).decode()})
             for line in lines:
                 opcode = line["opcode"]
                 data = base64.b64decode(line["data_b64"])
