@@ -3,11 +3,16 @@ import Inspector
 import Sessions
 
 /// Loads what `replay` and `serve` play: the recording's connections, chosen by `--conn`, through
-/// the one front end, with the same errors (exit status 2) for both commands.
+/// the one front end, with the same errors (exit status 2) for both commands. A capture source is
+/// read with `--filter`, `--max-message-bytes` and `--keylog` (a wss:// recording plays decrypted).
 enum RecordingSource {
     static func connections(
-        of source: String, reader: CaptureReader, connections: [Int], maxRecordingBytes: Int, purpose: String
+        of source: String, filter: String?, keylog: String?, maxMessageBytes: Int, connections: [Int], maxRecordingBytes: Int,
+        purpose: String
     ) throws -> [SessionConnection] {
+        var reader = CaptureReader(filter: filter)
+        reader.configuration.inspection.maxMessageBytes = maxMessageBytes
+        reader.configuration.streamLayers = KeyLogOption.streamLayers(flag: keylog)
         let loaded: RecordingLoader.Loaded
         do {
             let selection = RecordingLoader.Selection(

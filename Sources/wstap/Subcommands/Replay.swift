@@ -138,11 +138,9 @@ struct ReplayCommand: AsyncParsableCommand {
             throw ValidationError("--ignore: \(error.description)")
         }
 
-        var reader = CaptureReader(filter: filter)
-        reader.configuration.inspection.maxMessageBytes = maxMessageBytes
-        reader.configuration.streamLayers = KeyLogOption.streamLayers(flag: keylog)
         let selected = try RecordingSource.connections(
-            of: source, reader: reader, connections: connections, maxRecordingBytes: maxRecordingBytes, purpose: "replay")
+            of: source, filter: filter, keylog: keylog, maxMessageBytes: maxMessageBytes, connections: connections,
+            maxRecordingBytes: maxRecordingBytes, purpose: "replay")
 
         let configuration = ReplayConfiguration(
             target: replayTarget, pacing: pace, speed: speed, headers: headers, ignore: patterns, concurrency: concurrency,

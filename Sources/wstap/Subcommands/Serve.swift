@@ -160,12 +160,9 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError("--ignore: \(String(describing: error))")
             }
         }
-        var reader = CaptureReader(filter: filter)
-        reader.configuration.inspection.maxMessageBytes = maxMessageBytes
-        // A wss:// capture: its server side is played decrypted, as replay plays its client side.
-        reader.configuration.streamLayers = KeyLogOption.streamLayers(flag: keylog)
         let selected = try RecordingSource.connections(
-            of: source, reader: reader, connections: connections, maxRecordingBytes: maxRecordingBytes, purpose: "serve")
+            of: source, filter: filter, keylog: keylog, maxMessageBytes: maxMessageBytes, connections: connections,
+            maxRecordingBytes: maxRecordingBytes, purpose: "serve")
 
         var playback = ConversationPlayback(
             pacing: pace, speed: speed, maxRecordedGap: maxRecordedGap, answerTimeout: answerTimeout, closeTimeout: closeTimeout,
