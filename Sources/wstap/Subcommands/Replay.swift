@@ -86,19 +86,11 @@ struct ReplayCommand: AsyncParsableCommand {
     var keylog: String?
 
     func validate() throws {
-        let speeds = ReplayConfiguration.speedRange
-        guard speeds.contains(speed) else {
-            throw ValidationError("--speed must be between \(speeds.lowerBound) and \(Int(speeds.upperBound)), not \(speed)")
-        }
-        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
-        let maxSeconds = ReplayConfiguration.maxTimeoutSeconds
-        let durations = [
+        try PlaybackTimingOptions.validate(speed: speed, durations: [
             ("--connect-timeout", connectTimeout), ("--answer-timeout", answerTimeout), ("--close-timeout", closeTimeout),
             ("--max-recorded-gap", maxRecordedGap),
-        ]
-        for (flag, value) in durations where !(value >= 0 && value <= maxSeconds) {
-            throw ValidationError("\(flag) must be between 0 and \(Int(maxSeconds)) seconds (maxTimeoutSeconds), not \(value)")
-        }
+        ])
+        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard maxMessageBytes > 0 else { throw ValidationError("--max-message-bytes must be positive") }
         guard maxRecordingBytes > 0 else { throw ValidationError("--max-recording-bytes must be positive") }
         _ = try parsedHeaders()

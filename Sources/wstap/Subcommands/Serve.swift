@@ -112,18 +112,10 @@ struct Serve: AsyncParsableCommand {
     var keylog: String?
 
     func validate() throws {
-        let speeds = ReplayConfiguration.speedRange
-        guard speeds.contains(speed) else {
-            throw ValidationError("--speed must be between \(speeds.lowerBound) and \(Int(speeds.upperBound)), not \(speed)")
-        }
-        let maxSeconds = ReplayConfiguration.maxTimeoutSeconds
-        let durations = [
+        try PlaybackTimingOptions.validate(speed: speed, durations: [
             ("--handshake-timeout", handshakeTimeout), ("--answer-timeout", answerTimeout), ("--close-timeout", closeTimeout),
             ("--max-write-stall", maxWriteStall), ("--max-recorded-gap", maxRecordedGap),
-        ]
-        for (flag, value) in durations where !(value >= 0 && value <= maxSeconds) {
-            throw ValidationError("\(flag) must be between 0 and \(Int(maxSeconds)) seconds (maxTimeoutSeconds), not \(value)")
-        }
+        ])
         if let maxClients, maxClients < 1 { throw ValidationError("--max-clients must be at least 1") }
         guard maxConcurrentClients >= 1 else { throw ValidationError("--max-concurrent-clients must be at least 1") }
         guard (0...ServeConfiguration.maxMatchLookaheadLimit).contains(maxMatchLookahead) else {
