@@ -34,7 +34,7 @@ public struct CaptureLoop {
         self.shouldStop = shouldStop
     }
 
-    public func run(_ source: PacketSource, into inspector: CaptureInspector) -> Ending {
+    public func run(_ source: PacketSource, into inspector: some PacketInspecting) -> Ending {
         while !shouldStop() {
             do {
                 switch try source.read() {

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import PacketCapture
+import PacketDecoding
 import WebSocketInspection
 
 /// The one front end for capture files and standard input: every command that reads a capture —
@@ -23,6 +24,8 @@ public struct CaptureReader {
     public var onProgress: ((_ bytesRead: Int64, _ totalBytes: Int64) -> Void)?
     /// Most bytes of secrets kept from the file's pcapng Decryption Secrets Blocks.
     public var maxEmbeddedSecretsBytes = PcapngSecretsScanner.defaultMaxSecretsBytes
+    /// Worker threads that decode the connections (`--threads`); 1 decodes on the calling thread.
+    public var threads = 1
 
     public init(configuration: InspectorConfiguration = .init(), filter: String? = nil) {
         self.configuration = configuration
@@ -39,7 +42,57 @@ public struct CaptureReader {
     /// Throws only when nothing could be read: a missing or unreadable file, an unknown format or
     /// link type, a bad filter, or a read error before the first packet. A file cut mid-record or a
     /// read error later ends the read with a warning, keeping everything decoded before it.
+    /// With `threads` above 1 the connections are decoded on that many worker threads and the
+    /// events come out exactly as with one.
     public func read(_ path: String, emit: @escaping (InspectorEvent) -> Void) throws(Failure) -> CaptureReadSummary {
+        if threads > 1 {
+            return try read(path, rendering: .events) { rendered in rendered.output.forEach(emit) }
+        }
+        return try read(path) { linkType, configuration, count in
+            CaptureInspector(linkType: linkType, configuration: configuration) { event in
+                count()
+                emit(event)
+            }
+        }
+    }
+
+    /// Reads `path` as `read(_:emit:)` does, each event rendered (formatted, filtered) by
+    /// `rendering` on the thread that decoded it; `emit` gets the rendered events in capture order.
+    public func read<Element: Sendable>(
+        _ path: String, rendering: EventRendering<Element>, emit: @escaping (RenderedEvent<Element>) -> Void
+    ) throws(Failure) -> CaptureReadSummary {
+        if threads > 1 {
+            var sharded: ShardedCaptureInspector<Element>?
+            let summary = try read(path) { linkType, configuration, _ in
+                sharded = ShardedCaptureInspector(linkType: linkType, configuration: configuration, workers: threads, rendering: rendering, emit: emit)
+                return sharded
+            } eventCount: {
+                sharded?.eventCount ?? 0
+            }
+            return summary
+        }
+        let render = rendering.makeRenderer()
+        var output: [Element] = []
+        return try read(path) { linkType, configuration, count in
+            CaptureInspector(linkType: linkType, configuration: configuration) { event in
+                count()
+                output.removeAll(keepingCapacity: true)
+                render(event, &output)
+                guard !output.isEmpty else { return }
+                var isMessage = false
+                if case .message = event { isMessage = true }
+                emit(RenderedEvent(output: output[...], isMessage: isMessage))
+            }
+        }
+    }
+
+    /// The read itself, with the inspector `makeInspector` builds once the link type is known
+    /// (`count` counts an event for the summary, for inspectors that report events one by one).
+    private func read(
+        _ path: String,
+        makeInspector: (_ linkType: LinkType, _ configuration: InspectorConfiguration, _ count: @escaping () -> Void) -> (any PacketInspecting)?,
+        eventCount: () -> Int = { 0 }
+    ) throws(Failure) -> CaptureReadSummary {
         let source: PacketSource
         do {
             source = try PacketSource.openFile(path)
@@ -69,11 +122,7 @@ public struct CaptureReader {
             }
         }
         var events = 0
-        let counting: (InspectorEvent) -> Void = { event in
-            events += 1
-            emit(event)
-        }
-        guard let inspector = CaptureInspector(linkType: source.linkType, configuration: configuration, emit: counting) else {
+        guard let inspector = makeInspector(source.linkType, configuration, { events += 1 }) else {
             throw Failure(description: "'\(path)': unsupported link type \(source.linkType)")
         }
         let totalBytes = path == "-" ? nil : Self.regularFileSize(path)
@@ -85,7 +134,7 @@ public struct CaptureReader {
         })
         let ending = loop.run(source, into: inspector)
         inspector.finish()
-        var summary = CaptureReadSummary(statistics: inspector.statistics, snapshotLength: source.snapshotLength, events: events)
+        var summary = CaptureReadSummary(statistics: inspector.statistics, snapshotLength: source.snapshotLength, events: events + eventCount())
         summary.secretsWarnings = secretsWarnings
         summary.secretsNote = secretsNote
         switch ending {

@@ -11,25 +11,25 @@ public enum OutputFormat: String, Sendable, CaseIterable {
 public final class EventPrinter {
     private let format: OutputFormat
     private let writer: OutputStreamWriter
-    private var json = JSONLinesFormatter()
-    private let text: TextFormatter
+    private var renderer: EventRenderer
     public private(set) var eventCount = 0
 
     public init(format: OutputFormat, writer: OutputStreamWriter, text: TextFormatter = TextFormatter()) {
         self.format = format
         self.writer = writer
-        self.text = text
+        self.renderer = EventRenderer(format: format, text: text)
     }
 
     public func print(_ event: InspectorEvent) {
         eventCount += 1
-        switch format {
-        case .jsonl:
-            writer.withBuffer { json.format(event, into: &$0) }
-        case .text:
-            writer.append(text.format(event))
-            writer.append("\n")
-        }
+        writer.withBuffer { renderer.render(event, into: &$0) }
+        writer.endRecord()
+    }
+
+    /// Prints an event another thread rendered (`EventRenderer`) already.
+    public func print(rendered bytes: ArraySlice<UInt8>) {
+        eventCount += 1
+        bytes.withUnsafeBytes { writer.append($0) }
         writer.endRecord()
     }
 

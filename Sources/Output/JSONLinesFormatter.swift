@@ -8,7 +8,7 @@ import WebSocketInspection
 ///
 /// It remembers each connection's endpoints from its `open` event so that every message line
 /// carries `client` and `server` and can be filtered on its own.
-public struct JSONLinesFormatter {
+public struct JSONLinesFormatter: Sendable {
     private var endpoints: [Int: (client: String, server: String)] = [:]
 
     public init() {}

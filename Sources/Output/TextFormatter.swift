@@ -11,7 +11,7 @@ import WebSocketInspection
 /// Formats `InspectorEvent`s for a person at a terminal: one line per message with time, connection,
 /// direction arrow, opcode, size and a preview of the payload; one line per handshake. Every string
 /// from the traffic goes through `TerminalSafeText`, so a capture cannot act on the terminal.
-public struct TextFormatter {
+public struct TextFormatter: Sendable {
     /// Characters of payload shown per message line (default 96).
     public var maxPreviewCharacters: Int
     /// Colours by direction and kind (only on a terminal; see `TerminalStyle`).

@@ -6,9 +6,23 @@ import WebSocketInspection
 /// and words for people what it reports: warnings, `--stats`, a progress bar on a terminal.
 enum CaptureFileReader {
     static func inspect(_ file: String, options: DecodingOptions, emit: @escaping (InspectorEvent) -> Void) throws {
+        try inspect(file, options: options) { reader throws(CaptureReader.Failure) in try reader.read(file, emit: emit) }
+    }
+
+    /// `inspect` with each event rendered on the thread that decoded it (`--threads`).
+    static func inspect<Element: Sendable>(
+        _ file: String, options: DecodingOptions, rendering: EventRendering<Element>, emit: @escaping (RenderedEvent<Element>) -> Void
+    ) throws {
+        try inspect(file, options: options) { reader throws(CaptureReader.Failure) in try reader.read(file, rendering: rendering, emit: emit) }
+    }
+
+    private static func inspect(
+        _ file: String, options: DecodingOptions, read: (CaptureReader) throws(CaptureReader.Failure) -> CaptureReadSummary
+    ) throws {
         try KeyLogOption.requireSecrets(flag: options.keylog)
         var reader = CaptureReader(configuration: options.configuration, filter: options.filter)
         reader.maxEmbeddedSecretsBytes = options.maxKeylogBytes
+        reader.threads = options.threadCount
         var meter: ProgressMeter?
         var decided = false
         reader.onProgress = { bytesRead, totalBytes in
@@ -20,7 +34,7 @@ enum CaptureFileReader {
         }
         let summary: CaptureReadSummary
         do {
-            summary = try reader.read(file, emit: emit)
+            summary = try read(reader)
         } catch {
             meter?.finish()
             throw Diagnostics.fail(error.description)

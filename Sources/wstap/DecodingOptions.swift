@@ -71,7 +71,16 @@ struct DecodingOptions: ParsableArguments {
     @Flag(name: .long, help: "Print packet counts, events and peak memory to standard error at the end.")
     var stats = false
 
+    @Option(name: .long, help: "Threads that decode connections (default: one per core, at most \(DecodingThreads.maxThreads)); 1 decodes on the reading thread. The output is the same for any number.")
+    var threads: Int?
+
+    /// `--threads`, or one per core.
+    var threadCount: Int { threads ?? DecodingThreads.defaultThreads }
+
     func validate() throws {
+        if let threads, !(1...DecodingThreads.maxThreads).contains(threads) {
+            throw ValidationError("--threads must be between 1 and \(DecodingThreads.maxThreads)")
+        }
         guard maxMessageBytes > 0 else { throw ValidationError("--max-message-bytes must be positive") }
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
         guard maxBufferedBytes > 0 else { throw ValidationError("--max-buffered-bytes must be positive") }

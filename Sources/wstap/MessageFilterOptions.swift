@@ -5,7 +5,7 @@ import WebSocketInspection
 import WebSocketProtocol
 
 /// Which events to show: `read` uses them, and `sniff` can add the same group.
-struct MessageFilterOptions: ParsableArguments {
+struct MessageFilterOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: ArgumentHelp("Show only this connection (the #N of read and sessions); repeat for more.", valueName: "N"))
     var conn: [Int] = []
 

@@ -40,8 +40,14 @@ struct Read: ParsableCommand {
         if output.format == .jsonl { text.style = .plain }
         let printer = EventPrinter(format: output.format, writer: OutputStreamWriter(), text: text)
         let filter = filtering.filter
-        try CaptureFileReader.inspect(file, options: options) { event in
-            if filter.isEmpty || filter.accepts(event) { printer.print(event) }
+        if options.threadCount > 1 {
+            // Filtered and formatted on the threads that decode; printed here in capture order.
+            let rendering = PrintedEvents.rendering(format: output.format, text: text, filtering: filtering)
+            try CaptureFileReader.inspect(file, options: options, rendering: rendering) { printer.print(rendered: $0.output) }
+        } else {
+            try CaptureFileReader.inspect(file, options: options) { event in
+                if filter.isEmpty || filter.accepts(event) { printer.print(event) }
+            }
         }
         printer.flush()
     }

@@ -132,8 +132,19 @@ struct Sniff: ParsableCommand {
         let printer = EventPrinter(format: output.format, writer: OutputStreamWriter(), text: text)
         let limit = MessageLimit(maxMessages: count, printer: printer, filter: filtering.filter)
         KeyLogOption.noteIfEmpty(flag: options.keylog)
-        guard let inspector = CaptureInspector(linkType: source.linkType, configuration: options.liveConfiguration, emit: limit.print) else {
-            throw Diagnostics.fail("'\(interfaceName)': unsupported link type \(source.linkType)")
+        let inspector: any PacketInspecting
+        if options.threadCount > 1 {
+            let rendering = PrintedEvents.rendering(format: output.format, text: text, filtering: filtering)
+            guard let sharded = ShardedCaptureInspector(
+                linkType: source.linkType, configuration: options.liveConfiguration, workers: options.threadCount,
+                rendering: rendering, emit: limit.print(rendered:))
+            else { throw Diagnostics.fail("'\(interfaceName)': unsupported link type \(source.linkType)") }
+            inspector = sharded
+        } else {
+            guard let single = CaptureInspector(linkType: source.linkType, configuration: options.liveConfiguration, emit: limit.print) else {
+                throw Diagnostics.fail("'\(interfaceName)': unsupported link type \(source.linkType)")
+            }
+            inspector = single
         }
         let stop = CaptureStopRequest()
         stop.stopOnInterruptAndTerminate()
@@ -165,6 +176,8 @@ struct Sniff: ParsableCommand {
             }
             let now = ContinuousClock.now
             if capture.isCaughtUp || now - lastFlush >= .milliseconds(Self.maxOutputDelayMilliseconds) {
+                // What the worker threads (--threads) still hold is merged and printed first.
+                inspector.flush()
                 printer.flush()
                 lastFlush = now
             }
@@ -251,5 +264,14 @@ private final class MessageLimit {
             printed += 1
         }
         printer.print(event)
+    }
+
+    /// An event a worker thread filtered and formatted already (`--threads`).
+    func print(rendered event: RenderedEvent<UInt8>) {
+        if event.isMessage {
+            if reached { return }
+            printed += 1
+        }
+        printer.print(rendered: event.output)
     }
 }

@@ -1,0 +1,168 @@
+import PacketCapture
+import PacketDecoding
+import TCPReassembly
+import WebSocketInspection
+
+/// The pipeline spread over worker threads by connection, with the output of a single thread.
+///
+/// The calling thread reads packets and reassembles them (`PacketFront`), numbers each stream event,
+/// and hands it to the worker that owns its connection (connection number modulo the worker count,
+/// so both directions of a connection, and all of its life, stay on one worker). Workers run the
+/// connections' stream layers, analyzers, inflaters and message decoders, and render their events
+/// (`EventRendering`). Events are gathered in chunks of `maxChunkEvents` stream events or
+/// `maxChunkBytes` payload bytes; the calling thread merges each chunk's results back into stream
+/// event order and hands them to `emit`, so what comes out — events, order, connection numbers — is
+/// the same for any number of workers.
+///
+/// Memory stays bounded: at most `maxChunksInFlight` chunks are between the reader and the merger;
+/// when that many are, the reader waits for the oldest (back-pressure, not growth).
+public final class ShardedCaptureInspector<Element: Sendable>: PacketInspecting {
+    /// The most stream events in one chunk: large enough that handing a chunk over (a lock and a
+    /// wake-up per worker) costs nothing next to decoding it.
+    public static var maxChunkEvents: Int { 1024 }
+    /// The most payload bytes in one chunk (1 MiB), which bounds what one chunk keeps alive.
+    public static var maxChunkBytes: Int { 1 << 20 }
+    /// Chunks handed out and not merged yet: enough to keep every worker busy while the reader
+    /// reads ahead, few enough that queued payload stays a few MiB.
+    public static var maxChunksInFlight: Int { 4 }
+
+    private var front: PacketFront
+    private let workers: [InspectionWorker<Element>]
+    private var tasks: [ShardTask]
+    private var chunkEvents = 0
+    private var chunkBytes = 0
+    private var pollWanted = false
+    private var inFlight = 0
+    private var nextSequence: UInt64 = 0
+    private var finished = false
+    private let emit: (RenderedEvent<Element>) -> Void
+    public var statistics: InspectorStatistics { front.statistics }
+    /// Events the pipeline reported so far (before the renderer filtered any).
+    public private(set) var eventCount = 0
+
+    /// Fails (returns nil) for a link type the decoder does not know. `workers` is at least 1.
+    public init?(
+        linkType: LinkType, configuration: InspectorConfiguration = .init(), workers count: Int,
+        rendering: EventRendering<Element>, emit: @escaping (RenderedEvent<Element>) -> Void
+    ) {
+        guard let front = PacketFront(linkType: linkType, configuration: configuration.reassembly) else { return nil }
+        self.front = front
+        self.emit = emit
+        let count = max(count, 1)
+        workers = (0..<count).map { _ in InspectionWorker(configuration: configuration, rendering: rendering) }
+        tasks = Array(repeating: ShardTask(), count: count)
+        for (index, worker) in workers.enumerated() { worker.start(name: "wstap-worker-\(index + 1)") }
+    }
+
+    deinit {
+        for worker in workers { worker.inbox.close() }
+    }
+
+    public func process(_ packet: CapturedPacket) {
+        front.process(packet) { route($0) }
+        if chunkEvents >= Self.maxChunkEvents || chunkBytes >= Self.maxChunkBytes { dispatch() }
+    }
+
+    /// The connections' layers look again with the next chunk.
+    public func poll() {
+        pollWanted = true
+    }
+
+    /// Everything processed so far is decoded by the workers and emitted (a live capture is idle,
+    /// or its output is due).
+    public func flush() {
+        dispatch()
+        while inFlight > 0 { mergeOldest() }
+    }
+
+    public func finish() {
+        guard !finished else { return }
+        finished = true
+        front.finish { route($0) }
+        let base = nextSequence
+        for index in tasks.indices { tasks[index].finishFrom = base }
+        dispatch(force: true)
+        while inFlight > 0 { mergeOldest() }
+        for worker in workers { worker.inbox.close() }
+        for worker in workers { worker.join() }
+    }
+
+    private func route(_ event: TCPStreamEvent) {
+        let connection: Int?
+        switch event {
+        case .opened(let info): connection = info.id
+        case .data(let id, _, let bytes, _):
+            connection = id
+            chunkBytes += bytes.count
+        case .gap(let id, _, _, _): connection = id
+        case .closed(let id, _, _): connection = id
+        case .anomaly(let id, _, _, _): connection = id
+        }
+        // Anomalies of the capture as a whole go to the first worker, whose limiter counts them.
+        let worker = connection.map { Int(UInt(bitPattern: $0) % UInt(workers.count)) } ?? 0
+        tasks[worker].events.append(SequencedStreamEvent(sequence: nextSequence, event: event))
+        nextSequence += 1
+        chunkEvents += 1
+    }
+
+    /// Hands the chunk gathered so far to the workers (every worker gets a task, empty or not, so
+    /// that each result the merger takes belongs to the same chunk).
+    private func dispatch(force: Bool = false) {
+        guard force || chunkEvents > 0 || pollWanted else { return }
+        if inFlight >= Self.maxChunksInFlight { mergeOldest() }
+        if pollWanted {
+            let sequence = nextSequence
+            nextSequence += 1
+            for index in tasks.indices { tasks[index].poll = sequence }
+            pollWanted = false
+        }
+        for (index, worker) in workers.enumerated() {
+            worker.inbox.put(tasks[index])
+            tasks[index] = ShardTask()
+            tasks[index].events.reserveCapacity(Self.maxChunkEvents / workers.count + 16)
+        }
+        inFlight += 1
+        chunkEvents = 0
+        chunkBytes = 0
+        // Chunks already decoded are written now, not when the window is full: less memory held,
+        // and output keeps flowing.
+        while inFlight > 0, workers.allSatisfy({ $0.outbox.hasItem }) { mergeOldest() }
+    }
+
+    /// Takes every worker's results for the oldest chunk, part by part, and emits its events in
+    /// stream order as they come.
+    private func mergeOldest() {
+        inFlight -= 1
+        var parts: [ShardResult<Element>] = []
+        parts.reserveCapacity(workers.count)
+        for worker in workers { parts.append(worker.outbox.take() ?? ShardResult(isLast: true)) }
+        var cursors = Array(repeating: 0, count: parts.count)
+        var starts = Array(repeating: 0, count: parts.count)
+        while true {
+            // The lowest sequence number next; on a tie (a poll, the capture's summary) the lower
+            // worker. A worker whose part is used up is waited for, unless that part was its last.
+            var best = -1
+            var bestSequence = UInt64.max
+            for index in parts.indices {
+                while cursors[index] == parts[index].records.count, !parts[index].isLast {
+                    eventCount += parts[index].events
+                    parts[index] = workers[index].outbox.take() ?? ShardResult(isLast: true)
+                    cursors[index] = 0
+                    starts[index] = 0
+                }
+                guard cursors[index] < parts[index].records.count else { continue }
+                let sequence = parts[index].records[cursors[index]].sequence
+                if best < 0 || sequence < bestSequence {
+                    best = index
+                    bestSequence = sequence
+                }
+            }
+            guard best >= 0 else { break }
+            let record = parts[best].records[cursors[best]]
+            emit(RenderedEvent(output: parts[best].output[starts[best]..<record.end], isMessage: record.isMessage))
+            starts[best] = record.end
+            cursors[best] += 1
+        }
+        for part in parts { eventCount += part.events }
+    }
+}
