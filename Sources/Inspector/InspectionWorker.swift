@@ -52,12 +52,12 @@ final class InspectionWorker<Element: Sendable>: @unchecked Sendable {
     /// has less room than it has with `--threads 1`.
     static var stackBytes: Int { 8 << 20 }
 
-    /// A part is handed over once its events hold this many bytes (1 MiB of payload; rendered, at
-    /// most a few times that: JSON escaping and base64 grow it by a bounded factor).
-    static var maxPartBytes: Int { 1 << 20 }
+    /// A part is handed over once its events hold this many bytes (256 KiB of payload; rendered,
+    /// at most a few times that: JSON escaping and base64 grow it by a bounded factor).
+    static var maxPartBytes: Int { 256 << 10 }
     /// Parts waiting for the merger before the worker waits: with `maxPartBytes`, what one worker
-    /// holds for the merger stays within tens of MiB however much a chunk inflates.
-    static var maxQueuedParts: Int { 8 }
+    /// holds for the merger stays within a few MiB however much a chunk inflates.
+    static var maxQueuedParts: Int { 2 }
 
     let inbox = HandOff<ShardTask>()
     let outbox = HandOff<ShardResult<Element>>(maxItems: InspectionWorker.maxQueuedParts)

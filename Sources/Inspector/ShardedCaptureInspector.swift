@@ -21,10 +21,10 @@ public final class ShardedCaptureInspector<Element: Sendable>: PacketInspecting 
     /// wake-up per worker) costs nothing next to decoding it.
     public static var maxChunkEvents: Int { 1024 }
     /// The most payload bytes in one chunk (1 MiB), which bounds what one chunk keeps alive.
-    public static var maxChunkBytes: Int { 1 << 20 }
+    public static var maxChunkBytes: Int { 256 << 10 }
     /// Chunks handed out and not merged yet: enough to keep every worker busy while the reader
     /// reads ahead, few enough that queued payload stays a few MiB.
-    public static var maxChunksInFlight: Int { 4 }
+    public static var maxChunksInFlight: Int { 2 }
 
     private var front: PacketFront
     private let workers: [InspectionWorker<Element>]

@@ -20,6 +20,7 @@ enum CaptureFileReader {
         _ file: String, options: DecodingOptions, read: (CaptureReader) throws(CaptureReader.Failure) -> CaptureReadSummary
     ) throws {
         try KeyLogOption.requireSecrets(flag: options.keylog)
+        AllocatorTuning.apply()
         var reader = CaptureReader(configuration: options.configuration, filter: options.filter)
         reader.maxEmbeddedSecretsBytes = options.maxKeylogBytes
         reader.threads = options.threadCount

@@ -103,6 +103,7 @@ struct Sniff: ParsableCommand {
 
     func run() throws {
         let interfaceName = try chooseInterface()
+        AllocatorTuning.apply()
         let source: PacketSource
         do {
             source = try PacketSource.openLive(interface: interfaceName, snapshotLength: snaplen, bufferMiB: bufferSize)
