@@ -179,13 +179,14 @@ results="bench/out/results-${size_mb}MB${suffix}${tls}.md"
             speedup = (one == "") ? "–" : (t > 0 ? sprintf("%.2f×", one / t) : "?")
             printf "| %s | %.2f s | %.0f MiB | %s | %.2f× | %s |\n", l, t, m / 1024, versus, t / ft, speedup }'
     }
-    read -r t1 m <<<"$read_one"; row '`wstap read --format jsonl --threads 1`' "$t1" "$m" "$t1"
-    read -r t m <<<"$read_jsonl"; row "\`wstap read --format jsonl\` (default: $default_threads threads)" "$t" "$m" "$t1"
-    read -r t1 m <<<"$sessions_one"; row '`wstap sessions --threads 1`' "$t1" "$m" "$t1"
-    read -r t m <<<"$sessions"; row "\`wstap sessions\` (default: $default_threads threads)" "$t" "$m" "$t1"
-    read -r t m <<<"$tshark"; row '`tshark -Y websocket -T fields -e websocket.payload.text -e data.data`' "$t" "$m"
+    k=${tls:+ --keylog K}
+    read -r t1 m <<<"$read_one"; row "\`wstap read$k --format jsonl --threads 1\`" "$t1" "$m" "$t1"
+    read -r t m <<<"$read_jsonl"; row "\`wstap read$k --format jsonl\` (default: $default_threads threads)" "$t" "$m" "$t1"
+    read -r t1 m <<<"$sessions_one"; row "\`wstap sessions$k --threads 1\`" "$t1" "$m" "$t1"
+    read -r t m <<<"$sessions"; row "\`wstap sessions$k\` (default: $default_threads threads)" "$t" "$m" "$t1"
+    read -r t m <<<"$tshark"; row "\`tshark${tls:+ -o tls.keylog_file:K} -Y websocket -T fields -e websocket.payload.text -e data.data\`" "$t" "$m"
     read -r t m <<<"$floor"; row '`tcpdump -r FILE -w /dev/null` (libpcap floor)' "$t" "$m"
-    read -r t m <<<"$small_read"; row "\`wstap read --format jsonl\` (default threads) on the first ${little} MiB" "$t" "$m"
+    read -r t m <<<"$small_read"; row "\`wstap read$k --format jsonl\` (default threads) on the first ${little} MiB" "$t" "$m"
 } > "$results"
 echo
 cat "$results"
