@@ -38,6 +38,17 @@ struct ShardResult<Element: Sendable>: Sendable {
     var isLast = false
     /// Roughly the bytes the output holds (payloads and a line's worth per event).
     var weight = 0
+
+    init(isLast: Bool = false) {
+        self.isLast = isLast
+    }
+
+    /// An empty part with room for as much as the previous one held, so that the next part is not
+    /// grown by doubling (each doubling copies everything rendered so far).
+    init(reserving size: (output: Int, records: Int)) {
+        output.reserveCapacity(size.output)
+        records.reserveCapacity(size.records)
+    }
 }
 
 /// One worker thread of a `ShardedCaptureInspector`: a `ConnectionPipeline` of its own for the
@@ -103,8 +114,9 @@ final class InspectionWorker<Element: Sendable>: @unchecked Sendable {
             // One packet can complete many large messages (a compressed burst): what is made is
             // handed over as it grows, never held for the whole task.
             if result.weight >= Self.maxPartBytes {
+                let size = (result.output.count, result.records.count)
                 outbox.put(result)
-                result = ShardResult()
+                result = ShardResult(reserving: size)
             }
         }
         while let task = inbox.take() {
@@ -125,8 +137,9 @@ final class InspectionWorker<Element: Sendable>: @unchecked Sendable {
                 pipeline.finishCapture()
             }
             result.isLast = true
+            let size = (result.output.count, result.records.count)
             outbox.put(result)
-            result = ShardResult()
+            result = ShardResult(reserving: size)
         }
     }
 }
