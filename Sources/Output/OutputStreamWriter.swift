@@ -59,9 +59,16 @@ public final class OutputStreamWriter {
         string.withUTF8 { buffer.append(contentsOf: $0) }
     }
 
-    /// Appends raw bytes; a block larger than the buffer goes to the kernel without being copied.
+    /// Blocks at least this large go to the kernel from where they are, after what is buffered,
+    /// instead of being copied into the buffer first: lines rendered by worker threads
+    /// (`--threads`) are written straight from their buffers, which took the one writing thread's
+    /// copy of about 1 GB of output off the critical path of `read` on the bench capture.
+    public static let minDirectWriteBytes = 32 << 10
+
+    /// Appends raw bytes; a block of `minDirectWriteBytes` or more, or one that does not fit, goes
+    /// to the kernel without being copied.
     public func append(_ bytes: UnsafeRawBufferPointer) {
-        if buffer.count + bytes.count <= maxBufferedBytes {
+        if bytes.count < Self.minDirectWriteBytes, buffer.count + bytes.count <= maxBufferedBytes {
             buffer.append(contentsOf: bytes)
             return
         }
