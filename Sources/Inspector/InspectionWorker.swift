@@ -46,8 +46,9 @@ struct ShardResult: Sendable {
         self.isLast = isLast
     }
 
-    /// An empty part with room for as much as the previous one held, so that the next part is not
-    /// grown by doubling (each doubling copies everything rendered so far).
+    /// An empty part with room for as much as the previous one held, for the rest of a task whose
+    /// output was split: the next part is then not grown by doubling (each doubling copies
+    /// everything rendered so far).
     init(reserving size: (bytes: Int, events: Int, records: Int)) {
         bytes.reserveCapacity(size.bytes)
         events.reserveCapacity(size.events)
@@ -55,6 +56,9 @@ struct ShardResult: Sendable {
     }
 
     var size: (bytes: Int, events: Int, records: Int) { (bytes.count, events.count, records.count) }
+
+    /// What the part keeps alive, roughly: its payloads or its buffer's capacity, whichever is more.
+    var heldBytes: Int { max(weight, bytes.capacity) }
 }
 
 /// One worker thread of a `ShardedCaptureInspector`: a `ConnectionPipeline` of its own for the
@@ -72,12 +76,14 @@ final class InspectionWorker: @unchecked Sendable {
     /// A part is handed over once its events hold this many bytes (256 KiB of payload; rendered,
     /// at most a few times that: JSON escaping and base64 grow it by a bounded factor).
     static var maxPartBytes: Int { 256 << 10 }
-    /// Parts waiting for the merger before the worker waits: with `maxPartBytes`, what one worker
-    /// holds for the merger stays within a few MiB however much a chunk inflates.
-    static var maxQueuedParts: Int { 2 }
+    /// Payload bytes in the parts waiting for the merger before the worker waits (1 MiB; rendered,
+    /// a few times that at most): enough slack that a worker ahead of the other is rarely held up,
+    /// small enough that what one worker holds stays a few MiB however much a chunk inflates.
+    /// Weighed, not counted: every chunk ends with a part of its own, often tiny.
+    static var maxQueuedPartBytes: Int { 1 << 20 }
 
     let inbox = HandOff<ShardTask>()
-    let outbox = HandOff<ShardResult>(maxItems: InspectionWorker.maxQueuedParts)
+    let outbox = HandOff<ShardResult>(maxWeight: InspectionWorker.maxQueuedPartBytes)
     private let configuration: InspectorConfiguration
     private let rendering: EventRendering
     private let ended = DispatchSemaphore(value: 0)
@@ -130,7 +136,7 @@ final class InspectionWorker: @unchecked Sendable {
             // handed over as it grows, never held for the whole task.
             if result.weight >= Self.maxPartBytes {
                 let size = result.size
-                outbox.put(result)
+                outbox.put(result, weight: result.heldBytes)
                 result = ShardResult(reserving: size)
             }
         }
@@ -152,9 +158,10 @@ final class InspectionWorker: @unchecked Sendable {
                 pipeline.finishCapture()
             }
             result.isLast = true
-            let size = result.size
-            outbox.put(result)
-            result = ShardResult(reserving: size)
+            outbox.put(result, weight: result.heldBytes)
+            // Empty, not sized like the last part: most tasks' parts are small, and parts wait for
+            // the merger by the memory they hold.
+            result = ShardResult()
         }
     }
 }
