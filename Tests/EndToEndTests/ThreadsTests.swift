@@ -61,10 +61,12 @@ import Testing
         for count in threadCounts {
             let command = "wstap \((arguments + ["--threads", String(count)]).joined(separator: " "))"
             let sharded = try WSTapRunner.run(arguments + ["--threads", String(count)])
+            // Compared first, so that a failure prints where they differ rather than both outputs.
+            let sameOutput = sharded.stdout == single.stdout, sameErrors = sharded.stderr == single.stderr
             #expect(sharded.status == single.status, "\(command): status \(sharded.status), \(single.status) with one thread")
-            #expect(sharded.stdout == single.stdout,
+            #expect(sameOutput,
                     "\(command): stdout differs (\(sharded.stdout.count) bytes, \(single.stdout.count) with one thread); \(firstDifference(single.stdoutText, sharded.stdoutText))")
-            #expect(sharded.stderr == single.stderr, "\(command): stderr differs; \(firstDifference(single.stderr, sharded.stderr))")
+            #expect(sameErrors, "\(command): stderr differs; \(firstDifference(single.stderr, sharded.stderr))")
         }
         return single
     }
@@ -186,7 +188,8 @@ import Testing
             #expect(sharded.peak < Self.maxPeakKiB, "\(threads) threads: peak \(sharded.peak) KiB")
             #expect(sharded.peak <= single.peak + Self.maxExtraPeakKiBWithThreads,
                     "\(threads) threads: peak \(sharded.peak) KiB, \(single.peak) KiB with one")
-            #expect(sharded.result.stdout == single.result.stdout, "\(threads) threads print what one prints")
+            let same = sharded.result.stdout == single.result.stdout
+            #expect(same, "\(threads) threads print what one prints")
         }
     }
 }
