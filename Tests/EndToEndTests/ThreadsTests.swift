@@ -119,6 +119,18 @@ import Testing
         #expect(single.status == 0, "stderr: \(single.stderr)")
         #expect(!single.stdout.isEmpty)
     }
+
+    /// Many connections, most pushed out by `--max-connections` (connection_limit anomalies come
+    /// from the reassembler on the reading thread, the connections' other events from the workers):
+    /// 20,000 half-open connections, a thousand or more per worker.
+    @Test(.timeLimit(.minutes(3)))
+    func evictedConnectionsAreTheSameForAnyThreadCount() throws {
+        let file = try HostileInputTests.write("threads-half-open.pcap", HostileInputTests.halfOpenConnections(20_000))
+        defer { try? FileManager.default.removeItem(at: file) }
+        let single = try Self.expectSameOutputForAnyThreadCount(["read", "--format", "jsonl", "--max-connections", "500", file.path])
+        #expect(single.status == 0, "stderr: \(single.stderr)")
+        #expect(single.stdoutText.split(separator: "\n").count == 19_500)
+    }
 }
 
 /// `--threads` out of range or not a number is a usage error (status 64) that says what is allowed,
