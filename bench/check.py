@@ -19,7 +19,12 @@ def main():
     with open(sys.argv[1]) as f:
         for line in f:
             o = json.loads(line)
-            truth[(o["client"], o["from"])] = o
+            key = (o["client"], o["from"])
+            if key in truth:
+                # Two connections from one client endpoint would be merged here: refuse.
+                print(f"check: the peers' log has {key[0]} from {key[1]} twice", file=sys.stderr)
+                return 1
+            truth[key] = o
     seen = {}
     anomalies = 0
     for line in sys.stdin:

@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
 """Records the benchmark capture (called by run.sh, runs as root).
 
-    record.py OUT.pcap --size-mb N [--connections 16]
+    record.py OUT.pcap --size-mb N [--shape many|single|short] [--connections C]
     record.py OUT.jsonl --size-mb N --live WSTAP     (live.sh: `wstap sniff` instead of tcpdump)
+
+Shapes: `many` (default) is C connections (default 16) sending at once until the capture holds
+N MiB; `single` is the same with one connection (nothing to spread over threads); `short` is C
+short connections (default 2,000; traffic.py --short: handshake with permessage-deflate, a
+handful of messages, close), sized so that together they make about N MiB.
 
 Runs traffic.py's server and client in a network namespace of their own whose `lo` has MTU 1500
 and TSO/GSO/GRO off (as scripts/capture/record.py does), so segments are the size a real link
@@ -26,7 +31,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "scripts"))
 from netns import Netns, sh, wait_for  # noqa: E402
 PORT = 9300
 NS = "wstap-bench"
-
+SHAPES = {"many": 16, "single": 1, "short": 2000}  # default connections of each shape
 
 
 
@@ -37,24 +42,40 @@ def lo_bytes(ns):
     return int(out)
 
 
+def write_progress(path, size):
+    """The capture's size so far, for traffic.py --short (renamed into place: never half-written)."""
+    with open(path + ".tmp", "w") as f:
+        f.write(str(size))
+    os.replace(path + ".tmp", path)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("out")
     p.add_argument("--size-mb", type=int, required=True)
-    p.add_argument("--connections", type=int, default=16)
+    p.add_argument("--shape", choices=SHAPES, default="many")
+    p.add_argument("--connections", type=int, help="default: 16 (many), 1 (single), 2000 (short)")
     p.add_argument("--tls", action="store_true",
                    help="the same traffic over TLS 1.3 AES-128-GCM (wss://); the client's key log goes to OUT.keylog")
     p.add_argument("--live", metavar="WSTAP",
                    help="decode live with `WSTAP sniff --format jsonl` into OUT instead of recording a "
                         "pcap; N MiB is then counted on lo's byte counter")
     args = p.parse_args()
+    if args.connections is None:
+        args.connections = SHAPES[args.shape]
+    if args.shape == "single" and args.connections != 1:
+        p.error("--shape single is one connection")
+    if args.connections < 1:
+        p.error("--connections must be positive")
     target = args.size_mb << 20
+    short = args.shape == "short"
 
     tmp = tempfile.mkdtemp(prefix="wstap-bench-")
     os.chmod(tmp, 0o777)
     pcap = args.out + ".partial"
     slog, clog = os.path.join(tmp, "server.jsonl"), os.path.join(tmp, "client.jsonl")
     ready, stop = os.path.join(tmp, "ready"), os.path.join(tmp, "stop")
+    progress = os.path.join(tmp, "progress")
     errpath = os.path.join(tmp, "tcpdump.stderr")
     procs = []
     namespace = Netns(NS).__enter__()
@@ -92,21 +113,30 @@ def main():
             server_tls = ["--tls", "--cert", cert, "--key", key]
             client_tls = ["--tls", "--keylog", args.out + ".keylog.partial"]
         server = subprocess.Popen(ns(py, traffic, "server", "--port", str(PORT), "--log", slog,
-                                     "--ready", ready, "--stop", stop, *server_tls), env=env)
+                                     "--ready", ready, "--stop", stop, "--connections", str(args.connections),
+                                     *server_tls), env=env)
         procs.append(server)
         wait_for(lambda: os.path.exists(ready), 30, "server ready")
+        short_args = ["--short", "--target-bytes", str(target), "--progress", progress] if short else []
+        base = lo_bytes(namespace)
+        write_progress(progress, 0)
         client = subprocess.Popen(ns(py, traffic, "client", "--port", str(PORT), "--log", clog,
-                                     "--connections", str(args.connections), "--stop", stop, *client_tls), env=env)
+                                     "--connections", str(args.connections), "--stop", stop,
+                                     *short_args, *client_tls), env=env)
         procs.append(client)
         started = time.time()
         last = 0
-        base = lo_bytes(namespace)
         while not os.path.exists(stop):
             if args.live:
                 size = lo_bytes(namespace) - base
             else:
                 size = os.path.getsize(pcap) if os.path.exists(pcap) else 0
-            if size >= target:
+            if short:
+                # Short connections end by themselves; the client sizes them from this file.
+                write_progress(progress, size)
+                if client.poll() is not None:
+                    break
+            elif size >= target:
                 open(stop, "w").close()
             elif client.poll() is not None:
                 raise RuntimeError("the client ended early")

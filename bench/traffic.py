@@ -12,6 +12,18 @@ log: the client endpoint, who sent, the number of data messages, their payload b
 (SHA-256 over the SHA-256 of every payload, in order), which check.py compares with what wstap
 decoded.  Payloads come from a fixed-seed pool with the message number in front, so no two
 messages are the same and generating them costs little next to compressing and sending them.
+
+    traffic.py client --port P --log FILE --connections N --short --target-bytes B --progress FILE
+
+--short (the bench's `--shape short`) makes N short connections instead, at most --concurrency
+(default 16) open at once: each one connects from a port of its own (FIRST_SHORT_PORT + k, so no
+two share a client endpoint in the logs), handshakes with permessage-deflate, sends SHORT_ROUNDS
+messages and reads the server's answer to each, then closes with 1000.  Sizes are set so the
+capture ends near B bytes: before each connection the client reads the capture's current size
+from the --progress file (record.py rewrites it) and shares what is left among the connections
+still to come, scaled by the bytes on the wire per payload byte seen so far.  The wanted answer
+size travels in the request path (/short/K/ANSWER_BYTES); the server's --connections N tells it
+when the last connection is done.
 """
 
 import argparse
@@ -84,31 +96,38 @@ async def pump(ws, side, seed, stop_path, tally):
                 payload = msg
             await ws.send(msg)
             tally.add(payload)
+            # send() returns without yielding while the socket takes the bytes, so without this
+            # the first connection to get going starves the others (one carried 93 % of a capture).
+            await asyncio.sleep(0)
     except Exception as error:
         print(f"traffic.py: {side} send failed: {error!r}", file=sys.stderr)
 
 
 async def run_server(args):
     done = asyncio.Event()
-    active = 0
+    finished = 0
     log = open(args.log, "w")
 
     async def handler(ws):
-        nonlocal active
-        active += 1
+        nonlocal finished
         client = "%s:%d" % ws.remote_address[:2]
         tally = Tally()
-        task = asyncio.create_task(pump(ws, "server", ws.remote_address[1], args.stop, tally))
-        try:
-            async for _ in ws:
+        if ws.request.path.startswith("/short/"):
+            await answer(ws, tally)
+        else:
+            task = asyncio.create_task(pump(ws, "server", ws.remote_address[1], args.stop, tally))
+            try:
+                async for _ in ws:
+                    pass
+            except Exception:
                 pass
-        except Exception:
-            pass
-        await task
+            await task
         log.write(tally.line(client, "server") + "\n")
         log.flush()
-        active -= 1
-        if active == 0:
+        # Counted, not "none open": short connections come and go, so none may be open for a
+        # moment before the last one arrives.
+        finished += 1
+        if finished == args.connections:
             done.set()
 
     async with serve(handler, "127.0.0.1", args.port, compression="deflate", max_size=None,
@@ -118,6 +137,8 @@ async def run_server(args):
 
 
 async def run_client(args):
+    if args.short:
+        return await run_short_client(args)
     log = open(args.log, "w")
 
     async def one(k):
@@ -135,6 +156,97 @@ async def run_client(args):
             log.flush()
 
     await asyncio.gather(*(one(k) for k in range(args.connections)))
+
+
+SHORT_ROUNDS = 3
+FIRST_SHORT_PORT = 10000
+MAX_SHORT_CONNECTIONS = 20000  # ports 10000-29999: above 9300, below the ephemeral range (32768)
+MAX_SHORT_MESSAGE = 1 << 20
+SHORT_OVERHEAD = 3000  # wire bytes a short connection costs besides its payloads (handshakes, acks, close)
+
+
+def short_payload(side, k, i, size, text):
+    """A message of about SIZE bytes from the pool, unique by its prefix."""
+    texts, blobs = POOL
+    prefix = f"{side}-{k}-{i}:"
+    size = max(1, min(size, MAX_SHORT_MESSAGE))
+    if text:
+        body = next((t for t in texts if len(t) >= size), texts[-1])
+        return prefix + body[(k * 7 + i) % 50:][:size]
+    body = next((b for b in blobs if len(b) >= size), blobs[-1])
+    return prefix.encode() + body[(k * 7 + i) % 50:][:size]
+
+
+def payload_bytes(message):
+    return message.encode() if isinstance(message, str) else message
+
+
+async def answer(ws, tally):
+    """Server side of a short connection: one answer of the size the path asks for per message."""
+    _, _, k, size = ws.request.path.split("/")[:4]
+    i = 0
+    try:
+        async for _ in ws:
+            i += 1
+            # Binary and text answers in turn (the client's requests take the other type).
+            reply = short_payload("server", int(k), i, int(size), text=i % 2 == 0)
+            await ws.send(reply)
+            tally.add(payload_bytes(reply))
+    except Exception as error:
+        print(f"traffic.py: server short connection {k} failed: {error!r}", file=sys.stderr)
+
+
+async def run_short_client(args):
+    log = open(args.log, "w")
+    gate = asyncio.Semaphore(args.concurrency)
+    sent = {"payload": 0}
+    base = read_progress(args.progress)
+
+    def budget(k):
+        """Payload bytes for connection K: what is left of the target, shared among the
+        connections still to come and those still open (not in the capture's size yet), scaled
+        by the wire bytes per payload byte so far, and at most 4× an even share, so that the
+        capture's lag behind the traffic cannot make the last connections huge."""
+        wire = read_progress(args.progress) - base
+        left = max(0, args.target_bytes - wire)
+        ratio = wire / sent["payload"] if sent["payload"] > 100_000 and wire > 0 else 1.0
+        per_connection = min(left / (args.connections - k + args.concurrency),
+                             4 * args.target_bytes / args.connections) - SHORT_OVERHEAD
+        return max(2 * SHORT_ROUNDS * 16, int(per_connection / ratio))
+
+    async def one(k):
+        async with gate:
+            total = budget(k)
+            # Requests a quarter of the bytes, answers three quarters, as in request/response.
+            request, reply = total // (4 * SHORT_ROUNDS), 3 * total // (4 * SHORT_ROUNDS)
+            ctx = tls_context(args, server=False)
+            url = f"{'wss' if ctx else 'ws'}://127.0.0.1:{args.port}/short/{k}/{reply}"
+            async with connect(url, compression="deflate", max_size=None, ping_interval=None,
+                               open_timeout=30, ssl=ctx, server_hostname="localhost" if ctx else None,
+                               local_addr=("127.0.0.1", FIRST_SHORT_PORT + k)) as ws:
+                client = "%s:%d" % ws.local_address[:2]
+                tally = Tally()
+                for i in range(1, SHORT_ROUNDS + 1):
+                    message = short_payload("client", k, i, request, text=i % 2 == 1)
+                    await ws.send(message)
+                    tally.add(payload_bytes(message))
+                    got = await asyncio.wait_for(ws.recv(), 120)
+                    sent["payload"] += len(payload_bytes(got))
+                sent["payload"] += tally.bytes
+                await ws.close(1000, "bench done")
+                log.write(tally.line(client, "client") + "\n")
+                log.flush()
+
+    await asyncio.gather(*(one(k) for k in range(args.connections)))
+
+
+def read_progress(path):
+    """The capture's size as record.py last wrote it (0 before the first write)."""
+    try:
+        with open(path) as f:
+            return int(f.read() or 0)
+    except (OSError, ValueError):
+        return 0
 
 
 def tls_context(args, server):
@@ -175,12 +287,19 @@ def main():
     p.add_argument("--log", required=True)
     p.add_argument("--ready")
     p.add_argument("--stop")
-    p.add_argument("--connections", type=int, default=16)
+    p.add_argument("--connections", type=int, default=16,
+                   help="client: connections to open; server: connections to serve before it exits")
+    p.add_argument("--short", action="store_true", help="client: short connections (see above)")
+    p.add_argument("--concurrency", type=int, default=16, help="--short: most connections open at once")
+    p.add_argument("--target-bytes", type=int, default=0, help="--short: capture size to aim for")
+    p.add_argument("--progress", help="--short: file holding the capture's current size")
     p.add_argument("--tls", action="store_true", help="wss:// (TLS 1.3); needs --cert/--key (server), --keylog (client)")
     p.add_argument("--cert")
     p.add_argument("--key")
     p.add_argument("--keylog")
     args = p.parse_args()
+    if args.short and not 1 <= args.connections <= MAX_SHORT_CONNECTIONS:
+        p.error(f"--short takes 1 to {MAX_SHORT_CONNECTIONS} connections (one client port each)")
     asyncio.run(run_server(args) if args.role == "server" else run_client(args))
 
 

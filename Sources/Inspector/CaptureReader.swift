@@ -46,7 +46,7 @@ public struct CaptureReader {
     /// events come out exactly as with one.
     public func read(_ path: String, emit: @escaping (InspectorEvent) -> Void) throws(Failure) -> CaptureReadSummary {
         if threads > 1 {
-            return try read(path, rendering: .events) { rendered in rendered.output.forEach(emit) }
+            return try read(path, rendering: .events) { rendered in rendered.event.map(emit) }
         }
         return try read(path) { linkType, configuration, count in
             CaptureInspector(linkType: linkType, configuration: configuration) { event in
@@ -58,11 +58,11 @@ public struct CaptureReader {
 
     /// Reads `path` as `read(_:emit:)` does, each event rendered (formatted, filtered) by
     /// `rendering` on the thread that decoded it; `emit` gets the rendered events in capture order.
-    public func read<Element: Sendable>(
-        _ path: String, rendering: EventRendering<Element>, emit: @escaping (RenderedEvent<Element>) -> Void
+    public func read(
+        _ path: String, rendering: EventRendering, emit: @escaping (RenderedEvent) -> Void
     ) throws(Failure) -> CaptureReadSummary {
         if threads > 1 {
-            var sharded: ShardedCaptureInspector<Element>?
+            var sharded: ShardedCaptureInspector?
             let summary = try read(path) { linkType, configuration, _ in
                 sharded = ShardedCaptureInspector(linkType: linkType, configuration: configuration, workers: threads, rendering: rendering, emit: emit)
                 return sharded
@@ -71,17 +71,23 @@ public struct CaptureReader {
             }
             return summary
         }
-        let render = rendering.makeRenderer()
-        var output: [Element] = []
+        let render: (InspectorEvent) -> RenderedEvent?
+        switch rendering.kind {
+        case .events:
+            render = { event in RenderedEvent(bytes: [], event: event, isMessage: event.isMessage) }
+        case .bytes(let makeRenderer):
+            let renderer = makeRenderer()
+            var output: [UInt8] = []
+            render = { event in
+                output.removeAll(keepingCapacity: true)
+                renderer(event, &output)
+                return output.isEmpty ? nil : RenderedEvent(bytes: output[...], event: nil, isMessage: event.isMessage)
+            }
+        }
         return try read(path) { linkType, configuration, count in
             CaptureInspector(linkType: linkType, configuration: configuration) { event in
                 count()
-                output.removeAll(keepingCapacity: true)
-                render(event, &output)
-                guard !output.isEmpty else { return }
-                var isMessage = false
-                if case .message = event { isMessage = true }
-                emit(RenderedEvent(output: output[...], isMessage: isMessage))
+                if let rendered = render(event) { emit(rendered) }
             }
         }
     }

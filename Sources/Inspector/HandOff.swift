@@ -42,6 +42,21 @@ final class HandOff<Item: Sendable>: @unchecked Sendable {
         return item
     }
 
+    /// The oldest item if there is one, without waiting.
+    func tryTake() -> Item? {
+        condition.lock()
+        defer { condition.unlock() }
+        guard head < items.count else { return nil }
+        let item = items[head]
+        head += 1
+        if head == items.count {
+            items.removeAll(keepingCapacity: true)
+            head = 0
+        }
+        if maxItems != .max { condition.broadcast() }
+        return item
+    }
+
     /// True when `take` would return at once with an item.
     var hasItem: Bool {
         condition.lock()

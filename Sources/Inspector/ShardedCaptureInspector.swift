@@ -16,18 +16,21 @@ import WebSocketInspection
 ///
 /// Memory stays bounded: at most `maxChunksInFlight` chunks are between the reader and the merger;
 /// when that many are, the reader waits for the oldest (back-pressure, not growth).
-public final class ShardedCaptureInspector<Element: Sendable>: PacketInspecting {
+public final class ShardedCaptureInspector: PacketInspecting {
     /// The most stream events in one chunk: large enough that handing a chunk over (a lock and a
     /// wake-up per worker) costs nothing next to decoding it.
     public static var maxChunkEvents: Int { 1024 }
     /// The most payload bytes in one chunk (1 MiB), which bounds what one chunk keeps alive.
-    public static var maxChunkBytes: Int { 1 << 20 }
+    public static var maxChunkBytes: Int { 256 << 10 }
     /// Chunks handed out and not merged yet: enough to keep every worker busy while the reader
     /// reads ahead, few enough that queued payload stays a few MiB.
-    public static var maxChunksInFlight: Int { 4 }
+    public static var maxChunksInFlight: Int { 2 }
+    /// How often the reading thread emits what the workers have finished (a lock per worker): often
+    /// enough that a worker rarely waits with its output parts full.
+    static var packetsBetweenMerges: Int { 64 }
 
     private var front: PacketFront
-    private let workers: [InspectionWorker<Element>]
+    private let workers: [InspectionWorker]
     private var tasks: [ShardTask]
     private var chunkEvents = 0
     private var chunkBytes = 0
@@ -35,15 +38,17 @@ public final class ShardedCaptureInspector<Element: Sendable>: PacketInspecting 
     private var inFlight = 0
     private var nextSequence: UInt64 = 0
     private var finished = false
-    private let emit: (RenderedEvent<Element>) -> Void
+    private let emit: (RenderedEvent) -> Void
+    private var merger: ShardMerger
+    private var packetsSinceMerge = 0
     public var statistics: InspectorStatistics { front.statistics }
     /// Events the pipeline reported so far (before the renderer filtered any).
-    public private(set) var eventCount = 0
+    public var eventCount: Int { merger.eventCount }
 
     /// Fails (returns nil) for a link type the decoder does not know. `workers` is at least 1.
     public init?(
         linkType: LinkType, configuration: InspectorConfiguration = .init(), workers count: Int,
-        rendering: EventRendering<Element>, emit: @escaping (RenderedEvent<Element>) -> Void
+        rendering: EventRendering, emit: @escaping (RenderedEvent) -> Void
     ) {
         guard let front = PacketFront(linkType: linkType, configuration: configuration.reassembly) else { return nil }
         self.front = front
@@ -51,6 +56,7 @@ public final class ShardedCaptureInspector<Element: Sendable>: PacketInspecting 
         let count = max(count, 1)
         workers = (0..<count).map { _ in InspectionWorker(configuration: configuration, rendering: rendering) }
         tasks = Array(repeating: ShardTask(), count: count)
+        merger = ShardMerger(workers: count)
         for (index, worker) in workers.enumerated() { worker.start(name: "wstap-worker-\(index + 1)") }
     }
 
@@ -60,7 +66,12 @@ public final class ShardedCaptureInspector<Element: Sendable>: PacketInspecting 
 
     public func process(_ packet: CapturedPacket) {
         front.process(packet) { route($0) }
-        if chunkEvents >= Self.maxChunkEvents || chunkBytes >= Self.maxChunkBytes { dispatch() }
+        if chunkEvents >= Self.maxChunkEvents || chunkBytes >= Self.maxChunkBytes {
+            dispatch()
+        } else {
+            packetsSinceMerge += 1
+            if packetsSinceMerge >= Self.packetsBetweenMerges { mergeAvailable() }
+        }
     }
 
     /// The connections' layers look again with the next chunk.
@@ -124,45 +135,21 @@ public final class ShardedCaptureInspector<Element: Sendable>: PacketInspecting 
         inFlight += 1
         chunkEvents = 0
         chunkBytes = 0
-        // Chunks already decoded are written now, not when the window is full: less memory held,
+        // What is already decoded is written now, not when the window is full: less memory held,
         // and output keeps flowing.
-        while inFlight > 0, workers.allSatisfy({ $0.outbox.hasItem }) { mergeOldest() }
+        packetsSinceMerge = 0
+        mergeAvailable()
     }
 
-    /// Takes every worker's results for the oldest chunk, part by part, and emits its events in
-    /// stream order as they come.
+    /// Emits what the workers have finished, without waiting.
+    private func mergeAvailable() {
+        while inFlight > 0, merger.advance(workers, waiting: false, emit: emit) { inFlight -= 1 }
+    }
+
+    /// Waits for the oldest chunk in flight and emits the rest of it.
     private func mergeOldest() {
+        guard inFlight > 0 else { return }
+        _ = merger.advance(workers, waiting: true, emit: emit)
         inFlight -= 1
-        var parts: [ShardResult<Element>] = []
-        parts.reserveCapacity(workers.count)
-        for worker in workers { parts.append(worker.outbox.take() ?? ShardResult(isLast: true)) }
-        var cursors = Array(repeating: 0, count: parts.count)
-        var starts = Array(repeating: 0, count: parts.count)
-        while true {
-            // The lowest sequence number next; on a tie (a poll, the capture's summary) the lower
-            // worker. A worker whose part is used up is waited for, unless that part was its last.
-            var best = -1
-            var bestSequence = UInt64.max
-            for index in parts.indices {
-                while cursors[index] == parts[index].records.count, !parts[index].isLast {
-                    eventCount += parts[index].events
-                    parts[index] = workers[index].outbox.take() ?? ShardResult(isLast: true)
-                    cursors[index] = 0
-                    starts[index] = 0
-                }
-                guard cursors[index] < parts[index].records.count else { continue }
-                let sequence = parts[index].records[cursors[index]].sequence
-                if best < 0 || sequence < bestSequence {
-                    best = index
-                    bestSequence = sequence
-                }
-            }
-            guard best >= 0 else { break }
-            let record = parts[best].records[cursors[best]]
-            emit(RenderedEvent(output: parts[best].output[starts[best]..<record.end], isMessage: record.isMessage))
-            starts[best] = record.end
-            cursors[best] += 1
-        }
-        for part in parts { eventCount += part.events }
     }
 }

@@ -10,8 +10,8 @@ enum CaptureFileReader {
     }
 
     /// `inspect` with each event rendered on the thread that decoded it (`--threads`).
-    static func inspect<Element: Sendable>(
-        _ file: String, options: DecodingOptions, rendering: EventRendering<Element>, emit: @escaping (RenderedEvent<Element>) -> Void
+    static func inspect(
+        _ file: String, options: DecodingOptions, rendering: EventRendering, emit: @escaping (RenderedEvent) -> Void
     ) throws {
         try inspect(file, options: options) { reader throws(CaptureReader.Failure) in try reader.read(file, rendering: rendering, emit: emit) }
     }
@@ -20,6 +20,7 @@ enum CaptureFileReader {
         _ file: String, options: DecodingOptions, read: (CaptureReader) throws(CaptureReader.Failure) -> CaptureReadSummary
     ) throws {
         try KeyLogOption.requireSecrets(flag: options.keylog)
+        AllocatorTuning.apply()
         var reader = CaptureReader(configuration: options.configuration, filter: options.filter)
         reader.maxEmbeddedSecretsBytes = options.maxKeylogBytes
         reader.threads = options.threadCount

@@ -7,8 +7,8 @@ import WebSocketInspection
 /// one thread that writes only copies finished lines out in capture order.
 enum PrintedEvents {
     /// `filtering` makes each thread a filter of its own: a compiled `Regex` is not `Sendable`.
-    static func rendering(format: OutputFormat, text: TextFormatter, filtering: MessageFilterOptions) -> EventRendering<UInt8> {
-        EventRendering {
+    static func rendering(format: OutputFormat, text: TextFormatter, filtering: MessageFilterOptions) -> EventRendering {
+        .bytes {
             var renderer = EventRenderer(format: format, text: text)
             let filter = filtering.filter
             return { event, output in

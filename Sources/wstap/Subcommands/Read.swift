@@ -43,7 +43,7 @@ struct Read: ParsableCommand {
         if options.threadCount > 1 {
             // Filtered and formatted on the threads that decode; printed here in capture order.
             let rendering = PrintedEvents.rendering(format: output.format, text: text, filtering: filtering)
-            try CaptureFileReader.inspect(file, options: options, rendering: rendering) { printer.print(rendered: $0.output) }
+            try CaptureFileReader.inspect(file, options: options, rendering: rendering) { printer.print(rendered: $0.bytes) }
         } else {
             try CaptureFileReader.inspect(file, options: options) { event in
                 if filter.isEmpty || filter.accepts(event) { printer.print(event) }

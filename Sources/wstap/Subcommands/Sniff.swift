@@ -103,6 +103,7 @@ struct Sniff: ParsableCommand {
 
     func run() throws {
         let interfaceName = try chooseInterface()
+        AllocatorTuning.apply()
         let source: PacketSource
         do {
             source = try PacketSource.openLive(interface: interfaceName, snapshotLength: snaplen, bufferMiB: bufferSize)
@@ -267,11 +268,11 @@ private final class MessageLimit {
     }
 
     /// An event a worker thread filtered and formatted already (`--threads`).
-    func print(rendered event: RenderedEvent<UInt8>) {
+    func print(rendered event: RenderedEvent) {
         if event.isMessage {
             if reached { return }
             printed += 1
         }
-        printer.print(rendered: event.output)
+        printer.print(rendered: event.bytes)
     }
 }
