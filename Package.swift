@@ -82,7 +82,7 @@ let package = Package(
             ]
         ),
         // Helpers shared by the test targets.
-        .target(name: "TestSupport", dependencies: ["PacketDecoding"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["PacketDecoding", "PacketCapture"], path: "Tests/TestSupport"),
         .testTarget(name: "PacketDecodingTests", dependencies: ["PacketDecoding", "TestSupport"]),
         .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "PacketDecoding", "TestSupport"]),
         .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "PacketDecoding", "TestSupport"]),
@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "TLSDecryptionTests", dependencies: ["TLSDecryption", "WebSocketInspection", "TCPReassembly", "PacketDecoding", "TestSupport"]),
         .testTarget(name: "OutputTests", dependencies: ["Output", "Sessions", "WebSocketInspection", "WebSocketProtocol", "TCPReassembly", "PacketDecoding", "TestSupport"]),
         .testTarget(name: "ConversationTests", dependencies: ["Conversation", "Sessions", "WebSocketProtocol", "WebSocketInspection", "Inspector"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["wstap", "PacketCapture", "PacketDecoding", "Inspector", "Sessions", "Output", "WebSocketProtocol", "WebSocketInspection"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["wstap", "TestSupport", "PacketCapture", "PacketDecoding", "Inspector", "Sessions", "Output", "WebSocketProtocol", "WebSocketInspection"]),
     ],
     swiftLanguageModes: [.v6]
 )

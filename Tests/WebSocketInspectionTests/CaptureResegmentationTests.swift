@@ -15,15 +15,7 @@ import WebSocketProtocol
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("captures")
 
     static func segments(of name: String) throws -> [TCPSegment] {
-        let source = try PacketSource.openFile(capturesFolder.appendingPathComponent(name).path)
-        let decoder = try #require(PacketDecoder(linkType: source.linkType))
-        var segments: [TCPSegment] = []
-        while let packet = try source.nextPacket() {
-            if case .tcp(let segment) = decoder.decode(packet.bytes, originalLength: packet.originalLength, timestamp: packet.timestamp) {
-                segments.append(segment)
-            }
-        }
-        return segments
+        try SegmentCapture.segments(ofFile: capturesFolder.appendingPathComponent(name).path)
     }
 
     /// Message payloads per connection and direction (ids are stable: SYNs are never moved), wired as `CaptureInspector` wires the pipeline.
@@ -57,43 +49,6 @@ import WebSocketProtocol
         return result
     }
 
-    /// Re-cuts each payload at random points (sometimes overlapping the previous piece), duplicates
-    /// some pieces, and shuffles data-only pieces within a window of four.
-    static func mangle(_ segments: [TCPSegment], using generator: inout SplitMix64, overlap: Bool = true, duplicate: Bool = true, reorder: Bool = true) -> [TCPSegment] {
-        var pieces: [TCPSegment] = []
-        for segment in segments {
-            let payload = segment.payload
-            guard payload.count >= 2, segment.flags.isDisjoint(with: [.syn, .fin, .rst]) else {
-                pieces.append(segment)
-                continue
-            }
-            var start = 0
-            while start < payload.count {
-                let end = min(payload.count, start + Int.random(in: 1...max(1, payload.count / 2), using: &generator))
-                // Overlap: sometimes begin a few bytes before where the previous piece ended.
-                let from = overlap && start > 0 && Bool.random(using: &generator) ? max(0, start - Int.random(in: 1...8, using: &generator)) : start
-                var piece = segment
-                piece.payload = Array(payload[from..<end])
-                piece.sequenceNumber = segment.sequenceNumber &+ UInt32(from)
-                pieces.append(piece)
-                if duplicate && Int.random(in: 0..<10, using: &generator) == 0 { pieces.append(piece) }
-                start = end
-            }
-        }
-        // Shuffle within fixed windows of four pieces (no piece moves more than three places),
-        // leaving connection-control segments where they are.
-        let movable = { (segment: TCPSegment) in segment.flags.isDisjoint(with: [.syn, .fin, .rst]) && !segment.payload.isEmpty }
-        var windowStart = 0
-        while reorder && windowStart < pieces.count {
-            let window = windowStart..<min(pieces.count, windowStart + 4)
-            let indices = window.filter { movable(pieces[$0]) }
-            let shuffled = indices.map { pieces[$0] }.shuffled(using: &generator)
-            for (index, piece) in zip(indices, shuffled) { pieces[index] = piece }
-            windowStart += 4
-        }
-        return pieces
-    }
-
     /// Message counts and total bytes per key: what a failure prints instead of the payloads.
     static func summary(_ messages: [String: [[UInt8]]]) -> String {
         messages.keys.sorted().map { "\($0): \(messages[$0]!.count) messages, \(messages[$0]!.reduce(0) { $0 + $1.count }) bytes" }.joined(separator: "; ")
@@ -109,7 +64,7 @@ import WebSocketProtocol
         #expect(!expected.isEmpty)
         for seed in UInt64(1)...3 {
             var generator = SplitMix64(seed: seed)
-            let mangled = Self.mangle(original, using: &generator)
+            let mangled = SegmentMangling.mangle(original, using: &generator)
             #expect(mangled.count > original.count)
             let actual = Self.messages(mangled)
             #expect(actual == expected, "seed \(seed): \(Self.summary(actual)) instead of \(Self.summary(expected))")
