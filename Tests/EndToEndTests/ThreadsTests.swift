@@ -182,7 +182,7 @@ import TestSupport
     /// `maxExtraPeakKiBWithThreads` catches.
     static let maxPeakKiB = (16 << 10) * 4 + 48 * 1024
     /// Most peak memory threads may add over one thread (KiB): the reader's chunks in flight
-    /// (`ShardedCaptureInspector.maxChunksInFlight` × `maxChunkBytes` = 4 MiB), worker stacks and
+    /// (`ShardedCaptureInspector.maxChunksInFlight` × `maxChunkBytes` = 2 MiB), worker stacks and
     /// their pipelines' tables. Measured: +0.4 MiB with 2 threads, +0.6 MiB with 8.
     static let maxExtraPeakKiBWithThreads = 8 * 1024
 
