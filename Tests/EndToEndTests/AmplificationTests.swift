@@ -71,6 +71,9 @@ import Testing
         #expect(message["length"] as? Int == frames + 2)
         let peak = try #require(DecompressionBombTests.peakKiB(result.stderr), "stderr: \(result.stderr)")
         // Measured (debug build, --stats): 48 MB before the cap, 32 MB with it; the payload is 2 MB.
-        #expect(peak < 40 * 1024, "peak \(peak) KiB")
+        // Since the allocator keeps freed memory for reuse (AllocatorTuning) and the default is a
+        // worker per core: 38 MB with --threads 1, 42 MB with 2; 16 MB of kept lengths would still
+        // go past the bound.
+        #expect(peak < 48 * 1024, "peak \(peak) KiB")
     }
 }
