@@ -25,6 +25,7 @@ let fuzzTests: [String: FuzzTest] = [
     "FuzzKeyLog": fuzzKeyLog,
     "FuzzTLSRecords": fuzzTLSRecords,
     "FuzzAppDecoders": fuzzAppDecoders,
+    "FuzzThreads": fuzzThreads,
 ]
 
 /// libFuzzer's entry point for programs that keep their own `main`.
