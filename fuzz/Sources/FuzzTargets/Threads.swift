@@ -14,12 +14,7 @@ import PacketCapture
 /// are pushed out while others are still being decoded on another worker.
 func fuzzThreads(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
-    var configuration = InspectorConfiguration()
-    configuration.inspection.maxMessageBytes = 1024
-    configuration.inspection.maxInflatedBytes = 1 << 16
-    configuration.inspection.maxResynchronizationBytes = 1024
-    configuration.inspection.maxPendingBytes = 1024
-    configuration.inspection.maxHeadBytes = 1024
+    var configuration = smallLimits()
     configuration.inspection.maxAnomaliesPerKind = 4
     configuration.reassembly.maxConnections = 3
     configuration.reassembly.maxBufferedBytesTotal = 4096
