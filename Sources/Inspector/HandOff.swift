@@ -67,13 +67,6 @@ final class HandOff<Item: Sendable>: @unchecked Sendable {
         return item
     }
 
-    /// True when `take` would return at once with an item.
-    var hasItem: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return head < items.count
-    }
-
     /// No more items will come: waiting `take`s return nil once the items left are taken.
     func close() {
         condition.lock()

@@ -139,12 +139,12 @@ public final class ShardedCaptureInspector: PacketInspecting {
         chunkBytes = 0
         // What is already decoded is written now, not when the window is full: less memory held,
         // and output keeps flowing.
-        packetsSinceMerge = 0
         mergeAvailable()
     }
 
     /// Emits what the workers have finished, without waiting.
     private func mergeAvailable() {
+        packetsSinceMerge = 0
         while inFlight > 0, merger.advance(workers, waiting: false, emit: emit) { inFlight -= 1 }
     }
 
