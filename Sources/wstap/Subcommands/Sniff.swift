@@ -133,20 +133,15 @@ struct Sniff: ParsableCommand {
         let printer = EventPrinter(format: output.format, writer: OutputStreamWriter(), text: text)
         let limit = MessageLimit(maxMessages: count, printer: printer, filter: filtering.filter)
         KeyLogOption.noteIfEmpty(flag: options.keylog)
-        let inspector: any PacketInspecting
+        let made: (any PacketInspecting)?
         if options.threadCount > 1 {
-            let rendering = PrintedEvents.rendering(format: output.format, text: text, filtering: filtering)
-            guard let sharded = ShardedCaptureInspector(
+            made = ShardedCaptureInspector(
                 linkType: source.linkType, configuration: options.liveConfiguration, workers: options.threadCount,
-                rendering: rendering, emit: limit.print(rendered:))
-            else { throw Diagnostics.fail("'\(interfaceName)': unsupported link type \(source.linkType)") }
-            inspector = sharded
+                rendering: PrintedEvents.rendering(format: output.format, text: text, filtering: filtering), emit: limit.print(rendered:))
         } else {
-            guard let single = CaptureInspector(linkType: source.linkType, configuration: options.liveConfiguration, emit: limit.print) else {
-                throw Diagnostics.fail("'\(interfaceName)': unsupported link type \(source.linkType)")
-            }
-            inspector = single
+            made = CaptureInspector(linkType: source.linkType, configuration: options.liveConfiguration, emit: limit.print)
         }
+        guard let inspector = made else { throw Diagnostics.fail("'\(interfaceName)': unsupported link type \(source.linkType)") }
         let stop = CaptureStopRequest()
         stop.stopOnInterruptAndTerminate()
         let deadline = duration.map { ContinuousClock.now + .milliseconds(Int64(($0 * 1000).rounded(.up))) }
